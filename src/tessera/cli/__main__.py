@@ -1,0 +1,5 @@
+"""`python -m tessera.cli`."""
+
+from tessera.cli.main import app
+
+app()

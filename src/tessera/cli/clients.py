@@ -1,0 +1,161 @@
+"""`tessera clients`: register and inspect OAuth clients."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from tessera.cli.common import (
+    JSON_OPTION,
+    fail,
+    now,
+    print_json,
+    print_table,
+    run,
+    settings,
+    transaction,
+)
+from tessera.core.models import AuthMethod, Client, GrantType
+from tessera.core.registration import RegistrationError, build_client
+from tessera.crypto.keys import Algorithm
+from tessera.store.errors import DuplicateError
+
+app = typer.Typer(help="Register and inspect clients (applications).", no_args_is_help=True)
+
+
+def client_view(client: Client) -> dict[str, Any]:
+    return {
+        "client_id": client.client_id,
+        "name": client.name,
+        "public": client.is_public,
+        "first_party": client.first_party,
+        "token_endpoint_auth_method": client.auth_method.value,
+        "grant_types": sorted(client.grant_types),
+        "redirect_uris": list(client.redirect_uris),
+        "post_logout_redirect_uris": list(client.post_logout_redirect_uris),
+        "allowed_scopes": None if client.allowed_scopes is None else sorted(client.allowed_scopes),
+        "id_token_signed_response_alg": client.id_token_alg.value,
+        "refresh_grace_seconds": client.refresh_grace_seconds,
+        "created_at": client.created_at,
+    }
+
+
+@app.command()
+def create(
+    name: str = typer.Option(..., "--name", help="Shown to users on the consent page."),
+    redirect_uri: list[str] = typer.Option([], "--redirect-uri", help="Repeat for several."),
+    public: bool = typer.Option(False, "--public", help="No secret (SPA, native); PKCE only."),
+    first_party: bool = typer.Option(False, "--first-party", help="Skip the consent page."),
+    auth_method: AuthMethod | None = typer.Option(
+        None, "--token-endpoint-auth-method", help="Default: client_secret_basic (or none)."
+    ),
+    grant_type: list[GrantType] = typer.Option(
+        [], "--grant-type", help="Default: authorization_code and refresh_token."
+    ),
+    post_logout_redirect_uri: list[str] = typer.Option([], "--post-logout-redirect-uri"),
+    scope: list[str] = typer.Option(
+        [], "--allowed-scope", help="Restrict API scopes the client may ask for."
+    ),
+    id_token_alg: Algorithm = typer.Option(Algorithm.RS256, "--id-token-alg"),
+    refresh_grace: int = typer.Option(
+        0, "--refresh-grace", help="Seconds a just-rotated refresh token still works (max 60)."
+    ),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Register a client; a confidential client's secret is printed once, never stored."""
+    config = settings()
+    try:
+        new = build_client(
+            name=name,
+            redirect_uris=redirect_uri,
+            now=now(),
+            public=public,
+            first_party=first_party,
+            auth_method=auth_method,
+            grant_types=grant_type or (GrantType.AUTHORIZATION_CODE, GrantType.REFRESH_TOKEN),
+            post_logout_redirect_uris=post_logout_redirect_uri,
+            allowed_scopes=scope or None,
+            id_token_alg=id_token_alg,
+            refresh_grace_seconds=refresh_grace,
+        )
+    except RegistrationError as exc:
+        fail(str(exc), 2)
+
+    async def work() -> None:
+        async with transaction(config) as tx:
+            await tx.clients.add(new.client)
+            await tx.audit.record("client.created", now(), client_id=new.client.client_id)
+
+    try:
+        run(work)
+    except DuplicateError:
+        fail("a client with that id already exists; try again")
+    for warning in new.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    view = client_view(new.client)
+    if new.secret:
+        view["client_secret"] = new.secret
+    if as_json:
+        print_json(view)
+        return
+    typer.echo(f"client_id:     {new.client.client_id}")
+    if new.secret:
+        typer.echo(f"client_secret: {new.secret}")
+        typer.echo("Store the secret now: tessera keeps only its digest.")
+
+
+@app.command("list")
+def list_clients(as_json: bool = JSON_OPTION) -> None:
+    """List every client."""
+    config = settings()
+
+    async def work() -> list[Client]:
+        async with transaction(config) as tx:
+            return list(await tx.clients.list())
+
+    views = [client_view(client) for client in run(work)]
+    if as_json:
+        print_json(views)
+        return
+    for view in views:
+        view["type"] = "public" if view["public"] else "confidential"
+        view["redirect_uris"] = " ".join(view["redirect_uris"])
+    print_table(views, ["client_id", "name", "type", "redirect_uris"])
+
+
+@app.command()
+def show(client_id: str, as_json: bool = JSON_OPTION) -> None:
+    """Show one client."""
+    config = settings()
+
+    async def work() -> Client | None:
+        async with transaction(config) as tx:
+            return await tx.clients.get(client_id)
+
+    client = run(work)
+    if client is None:
+        fail(f"no client {client_id!r}")
+    view = client_view(client)
+    if as_json:
+        print_json(view)
+        return
+    for key, value in view.items():
+        typer.echo(f"{key}: {value}")
+
+
+@app.command()
+def delete(client_id: str) -> None:
+    """Delete a client, its grants and its consents."""
+    config = settings()
+
+    async def work() -> bool:
+        async with transaction(config) as tx:
+            deleted = await tx.clients.delete(client_id)
+            if deleted:
+                await tx.audit.record("client.deleted", now(), client_id=client_id)
+            return deleted
+
+    if not run(work):
+        fail(f"no client {client_id!r}")
+    typer.echo(f"deleted client {client_id}")

@@ -1,0 +1,93 @@
+"""What every command shares: settings, the store, one-line errors, JSON output."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any, NoReturn, TypeVar
+
+import typer
+
+from tessera.crypto.keys import KeyDecryptionError
+from tessera.settings import Settings, SettingsError, ensure_secret_key, load_settings
+from tessera.store import SQLRepos
+from tessera.store.errors import SchemaOutOfDateError, StoreUnavailableError
+from tessera.web.app import open_store
+
+T = TypeVar("T")
+
+JSON_OPTION = typer.Option(False, "--json", help="Print machine-readable JSON.")
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    """Print one line to stderr and exit non-zero."""
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def settings() -> Settings:
+    """Validated settings with a secret key; a bad value exits with one line."""
+    try:
+        return ensure_secret_key(load_settings())
+    except SettingsError as exc:
+        fail(str(exc), 2)
+
+
+def now() -> int:
+    return int(time.time())
+
+
+def run(work: Callable[[], Awaitable[T]]) -> T:
+    """Run an async command body; an unreachable or outdated database is one line."""
+    try:
+        return asyncio.run(_call(work))
+    except (StoreUnavailableError, SchemaOutOfDateError, KeyDecryptionError) as exc:
+        fail(str(exc))
+
+
+async def _call(work: Callable[[], Awaitable[T]]) -> T:
+    return await work()
+
+
+@asynccontextmanager
+async def transaction(config: Settings) -> AsyncIterator[SQLRepos]:
+    """A transaction on an up-to-date schema (the embedded database is migrated)."""
+    store = await open_store(config.model_copy(update={"db_pool_min_size": 1}))
+    try:
+        async with store.transaction() as tx:
+            yield tx
+    finally:
+        await store.close()
+
+
+def print_json(value: Any) -> None:
+    typer.echo(json.dumps(value, indent=2, sort_keys=True))
+
+
+def print_table(rows: list[dict[str, Any]], columns: list[str]) -> None:
+    """A plain aligned table for people."""
+    if not rows:
+        typer.echo("(none)")
+        return
+    widths = {c: max(len(c), *(len(str(row.get(c, ""))) for row in rows)) for c in columns}
+    typer.echo("  ".join(c.upper().ljust(widths[c]) for c in columns).rstrip())
+    for row in rows:
+        typer.echo("  ".join(str(row.get(c, "")).ljust(widths[c]) for c in columns).rstrip())
+
+
+def read_secret_input(prompt: str) -> str:
+    """A password from a hidden prompt (twice) on a terminal, else one line of stdin."""
+    if sys.stdin.isatty():
+        first = typer.prompt(prompt, hide_input=True)
+        second = typer.prompt("Repeat " + prompt.lower(), hide_input=True)
+        if first != second:
+            fail("the two entries differ")
+        return str(first)
+    line = sys.stdin.readline().rstrip("\r\n")
+    if not line:
+        fail("no password given: pass --password or write it to stdin")
+    return line

@@ -1,0 +1,38 @@
+"""`tessera serve`: run the authorization server with uvicorn."""
+
+from __future__ import annotations
+
+import asyncio
+
+import typer
+import uvicorn
+
+from tessera.cli.common import fail, settings
+from tessera.store.errors import SchemaOutOfDateError, StoreUnavailableError
+from tessera.web.app import create_app, open_runtime
+
+
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host"),
+    port: int = typer.Option(8000, "--port", min=1, max=65535),
+    workers: int = typer.Option(1, "--workers", min=1, max=64),
+) -> None:
+    """Serve the authorization server (schema and signing keys are checked first)."""
+    config = settings()
+    try:
+        runtime = asyncio.run(open_runtime(config))
+        asyncio.run(runtime.store.close())
+    except (StoreUnavailableError, SchemaOutOfDateError) as exc:
+        fail(str(exc))
+    options = {
+        "host": host,
+        "port": port,
+        "access_log": False,
+        "log_level": config.log_level,
+        "server_header": False,
+        "proxy_headers": False,
+    }
+    if workers == 1:
+        uvicorn.run(create_app(config), **options)  # type: ignore[arg-type]
+    else:
+        uvicorn.run("tessera.web.app:app_from_env", factory=True, workers=workers, **options)  # type: ignore[arg-type]

@@ -1,0 +1,202 @@
+"""OAuth 2.0 / OpenID Connect errors, one class per RFC error code.
+
+```
+OAuthError                       error, description, status_code, redirectable, detail (logged)
+├─ InvalidRequestError           invalid_request            400
+├─ InvalidClientError            invalid_client             401  WWW-Authenticate: Basic if tried
+├─ InvalidGrantError             invalid_grant              400  fixed text; the reason in .detail
+├─ UnauthorizedClientError       unauthorized_client        400
+├─ UnsupportedGrantTypeError     unsupported_grant_type     400
+├─ UnsupportedResponseTypeError  unsupported_response_type  400
+├─ InvalidScopeError             invalid_scope              400
+├─ InvalidTargetError            invalid_target             400  RFC 8707
+├─ AccessDeniedError             access_denied              403
+├─ LoginRequiredError            login_required             400  OIDC Core 3.1.2.6
+├─ ConsentRequiredError          consent_required           400
+├─ InteractionRequiredError      interaction_required       400
+├─ InvalidRedirectURIError       invalid_redirect_uri       400  never redirected
+├─ UnknownClientError            invalid_client             400  at /authorize: never redirected
+├─ InvalidTokenError             invalid_token              401  RFC 6750
+├─ InsufficientScopeError        insufficient_scope         403  RFC 6750
+├─ SlowDownError                 slow_down                  429  abuse limits, with Retry-After
+├─ TemporarilyUnavailableError   temporarily_unavailable    503
+└─ ServerError                   server_error               500
+```
+
+`description` is a fixed, reviewed sentence (RFC 6749 5.2 charset); `detail` says what
+exactly went wrong and is only ever logged. Whether an /authorize error may be
+redirected is a property of the class: errors about the client or its redirect URI are
+shown to the person, because the redirect target is not yet trusted (RFC 6749 4.1.2.1).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class OAuthError(Exception):
+    """An error the client may see, with a detail that is only logged."""
+
+    error: ClassVar[str] = "server_error"
+    status_code: ClassVar[int] = 400
+    redirectable: ClassVar[bool] = True
+    default_description: ClassVar[str] = "The request failed."
+
+    def __init__(self, description: str | None = None, *, detail: str | None = None) -> None:
+        self.description = description or self.default_description
+        self.detail = detail or self.description
+        super().__init__(self.detail)
+
+
+class InvalidRequestError(OAuthError):
+    """The request is missing a parameter, repeats one, or is otherwise malformed."""
+
+    error = "invalid_request"
+    default_description = "The request is missing a required parameter or is malformed."
+
+
+class InvalidClientError(OAuthError):
+    """Client authentication failed (RFC 6749 5.2)."""
+
+    error = "invalid_client"
+    status_code = 401
+    default_description = "Client authentication failed."
+
+    def __init__(
+        self, description: str | None = None, *, detail: str | None = None, basic: bool = False
+    ) -> None:
+        super().__init__(description, detail=detail)
+        self.basic = basic
+
+
+class InvalidGrantError(OAuthError):
+    """The code or refresh token is invalid, expired, revoked, or not this client's."""
+
+    error = "invalid_grant"
+    default_description = "The grant is invalid, expired, revoked or was issued to another client."
+
+
+class UnauthorizedClientError(OAuthError):
+    """The client may not use this grant type or response type."""
+
+    error = "unauthorized_client"
+    default_description = "The client is not allowed to use this grant type."
+
+
+class UnsupportedGrantTypeError(OAuthError):
+    """The server does not support this grant type."""
+
+    error = "unsupported_grant_type"
+    default_description = "The grant type is not supported."
+
+
+class UnsupportedResponseTypeError(OAuthError):
+    """Only `response_type=code` is supported (OAuth 2.1)."""
+
+    error = "unsupported_response_type"
+    default_description = "Only response_type=code is supported."
+
+
+class InvalidScopeError(OAuthError):
+    """A requested scope is unknown, not allowed for the client, or wider than granted."""
+
+    error = "invalid_scope"
+    default_description = "The requested scope is invalid, unknown or not allowed."
+
+
+class InvalidTargetError(OAuthError):
+    """The audience or resource is unknown (RFC 8707 2)."""
+
+    error = "invalid_target"
+    default_description = "The requested audience or resource is not known."
+
+
+class AccessDeniedError(OAuthError):
+    """The user (or policy) refused the request."""
+
+    error = "access_denied"
+    status_code = 403
+    default_description = "The user denied the request."
+
+
+class LoginRequiredError(OAuthError):
+    """`prompt=none` but the user is not signed in (OIDC Core 3.1.2.6)."""
+
+    error = "login_required"
+    default_description = "The user must sign in."
+
+
+class ConsentRequiredError(OAuthError):
+    """`prompt=none` but the user has not consented to this client and scope."""
+
+    error = "consent_required"
+    default_description = "The user must consent."
+
+
+class InteractionRequiredError(OAuthError):
+    """`prompt=none` but some interaction is needed."""
+
+    error = "interaction_required"
+    default_description = "The user must interact with the authorization server."
+
+
+class InvalidRedirectURIError(OAuthError):
+    """The redirect URI is missing or not registered: show a page, never redirect."""
+
+    error = "invalid_request"
+    redirectable = False
+    default_description = "The redirect_uri is missing or not registered for this client."
+
+
+class UnknownClientError(OAuthError):
+    """The client_id is missing or unknown at /authorize: show a page, never redirect."""
+
+    error = "invalid_client"
+    redirectable = False
+    default_description = "The client_id is missing or unknown."
+
+
+class InvalidTokenError(OAuthError):
+    """The bearer token is missing, malformed, expired or revoked (RFC 6750 3.1)."""
+
+    error = "invalid_token"
+    status_code = 401
+    default_description = "The access token is invalid or expired."
+
+
+class InsufficientScopeError(OAuthError):
+    """The token lacks a scope the resource requires (RFC 6750 3.1)."""
+
+    error = "insufficient_scope"
+    status_code = 403
+    default_description = "The access token does not carry the required scope."
+
+
+class SlowDownError(OAuthError):
+    """Too many requests; `retry_after` says when to try again."""
+
+    error = "slow_down"
+    status_code = 429
+    default_description = "Too many requests; retry later."
+
+    def __init__(
+        self, description: str | None = None, *, detail: str | None = None, retry_after: int = 1
+    ) -> None:
+        super().__init__(description, detail=detail)
+        self.retry_after = max(1, retry_after)
+
+
+class TemporarilyUnavailableError(OAuthError):
+    """The server cannot answer now (database down, overloaded)."""
+
+    error = "temporarily_unavailable"
+    status_code = 503
+    default_description = "The service is temporarily unavailable."
+
+
+class ServerError(OAuthError):
+    """An unexpected failure; the client gets only this text and a request id."""
+
+    error = "server_error"
+    status_code = 500
+    default_description = "The server encountered an unexpected error."

@@ -1,0 +1,112 @@
+"""The signing keys a process signs and verifies with, parsed once and reread on a TTL.
+
+Parsing and decrypting a key costs milliseconds (RSA key validation), so keys stay in
+memory; a node notices keys added or rotated by another node within `ttl` seconds, the
+bound DESIGN.md's scale section promises.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from joserfc.jwk import KeySet
+
+from tessera.core.models import KeyState, StoredKey, Timestamp
+from tessera.core.ports import KeyRepo
+from tessera.crypto.jwt import build_key_set
+from tessera.crypto.keys import (
+    Algorithm,
+    SigningKey,
+    build_signing_key,
+    generate_private_key,
+    jwks_document,
+    open_private_key,
+    seal_private_key,
+)
+
+
+class NoSigningKeyError(Exception):
+    """No current key exists for an algorithm (run `tessera keys rotate --alg ALG`)."""
+
+
+def new_stored_key(alg: Algorithm, secret_key: str, now: Timestamp) -> StoredKey:
+    """Generate a key pair and seal its private half for storage as the current key."""
+    key = build_signing_key(generate_private_key(alg), alg)
+    return StoredKey(
+        kid=key.kid,
+        alg=alg,
+        sealed_private_key=seal_private_key(key, secret_key),
+        public_jwk=key.public_jwk,
+        state=KeyState.CURRENT,
+        created_at=now,
+    )
+
+
+async def ensure_current_keys(
+    keys: KeyRepo, algorithms: Iterable[Algorithm], secret_key: str, now: Timestamp
+) -> list[StoredKey]:
+    """Create a current key for every algorithm that lacks one; return the new keys."""
+    existing = {key.alg for key in await keys.list() if key.state is KeyState.CURRENT}
+    created = []
+    for alg in algorithms:
+        if alg not in existing:
+            stored = new_stored_key(alg, secret_key, now)
+            await keys.add(stored)
+            created.append(stored)
+    return created
+
+
+class KeyRing:
+    """Current signing keys by algorithm, the published JWKS, and a verification key set."""
+
+    def __init__(self, secret_key: str, ttl: float) -> None:
+        self._secret_key = secret_key
+        self._ttl = ttl
+        self._loaded_at: float | None = None
+        self._kids: tuple[str, ...] = ()
+        self._parsed: dict[str, SigningKey] = {}
+        self._current: dict[Algorithm, SigningKey] = {}
+        self.jwks_json = jwks_document([])
+        self.verification_keys: KeySet = build_key_set([])
+
+    def is_stale(self, now: float) -> bool:
+        return self._loaded_at is None or now - self._loaded_at >= self._ttl
+
+    async def load(self, keys: KeyRepo, now: float) -> None:
+        """Reread the key list; only keys not seen before are decrypted and parsed.
+
+        Raises:
+            KeyDecryptionError: a key cannot be opened with this secret key.
+        """
+        self.use(await keys.list(), now)
+
+    def use(self, stored: Sequence[StoredKey], now: float) -> None:
+        """Adopt a key list read by the caller (see `load`)."""
+        self._loaded_at = now
+        kids = tuple(key.kid for key in stored)
+        if kids == self._kids:
+            return
+        parsed = {
+            key.kid: self._parsed.get(key.kid)
+            or open_private_key(key.sealed_private_key, key.kid, key.alg, self._secret_key)
+            for key in stored
+        }
+        self._parsed = parsed
+        self._kids = kids
+        self._current = {
+            key.alg: parsed[key.kid] for key in stored if key.state is KeyState.CURRENT
+        }
+        public = [parsed[key.kid].public_jwk for key in stored]
+        self.jwks_json = jwks_document(public)
+        self.verification_keys = build_key_set(public)
+
+    def current(self, alg: Algorithm) -> SigningKey:
+        """The key that signs new tokens with `alg`.
+
+        Raises:
+            NoSigningKeyError: none is current for that algorithm.
+        """
+        try:
+            return self._current[alg]
+        except KeyError:
+            raise NoSigningKeyError(f"no current {alg.value} signing key") from None

@@ -1,0 +1,188 @@
+"""Domain values passed between core, store and web: frozen dataclasses and wire enums.
+
+Times are integer seconds since the epoch (UTC): they go into JWTs and SQL as they are,
+and nothing in core needs calendar arithmetic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from tessera.crypto.keys import Algorithm
+
+Timestamp = int
+
+
+class GrantType(StrEnum):
+    AUTHORIZATION_CODE = "authorization_code"
+    REFRESH_TOKEN = "refresh_token"
+    CLIENT_CREDENTIALS = "client_credentials"
+
+
+class AuthMethod(StrEnum):
+    """Token endpoint client authentication methods (RFC 7591 2)."""
+
+    NONE = "none"
+    CLIENT_SECRET_BASIC = "client_secret_basic"
+    CLIENT_SECRET_POST = "client_secret_post"
+
+
+class Prompt(StrEnum):
+    NONE = "none"
+    LOGIN = "login"
+    CONSENT = "consent"
+
+
+class ResponseMode(StrEnum):
+    QUERY = "query"
+    FORM_POST = "form_post"
+
+
+class KeyState(StrEnum):
+    """A signing key signs while `current`, is only published once rotated out."""
+
+    CURRENT = "current"
+    PUBLISHED = "published"
+    RETIRED = "retired"
+
+
+OIDC_SCOPES: dict[str, str] = {
+    "openid": "Sign you in and know who you are",
+    "profile": "Your name and profile",
+    "email": "Your email address",
+    "offline_access": "Stay signed in to this app (refresh tokens)",
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Client:
+    client_id: str
+    name: str
+    secret_hash: bytes | None = field(default=None, repr=False)
+    redirect_uris: tuple[str, ...]
+    post_logout_redirect_uris: tuple[str, ...] = ()
+    grant_types: frozenset[GrantType] = frozenset(
+        {GrantType.AUTHORIZATION_CODE, GrantType.REFRESH_TOKEN}
+    )
+    auth_method: AuthMethod = AuthMethod.NONE
+    first_party: bool = False
+    allowed_scopes: frozenset[str] | None = None
+    id_token_alg: Algorithm = Algorithm.RS256
+    refresh_grace_seconds: int = 0
+    created_at: Timestamp = 0
+
+    @property
+    def is_public(self) -> bool:
+        return self.auth_method is AuthMethod.NONE
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class User:
+    id: str
+    username: str
+    email: str | None = None
+    email_verified: bool = False
+    name: str | None = None
+    password_hash: str = field(default="", repr=False)
+    created_at: Timestamp = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ApiScope:
+    name: str
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Api:
+    """A resource server; its `identifier` is the `audience` clients ask for."""
+
+    id: str
+    identifier: str
+    name: str
+    scopes: tuple[ApiScope, ...] = ()
+    access_token_lifetime: int = 86400
+    signing_alg: Algorithm = Algorithm.RS256
+    created_at: Timestamp = 0
+
+    def scope_names(self) -> frozenset[str]:
+        return frozenset(scope.name for scope in self.scopes)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StoredKey:
+    """A signing key as stored: the private part still sealed."""
+
+    kid: str
+    alg: Algorithm
+    sealed_private_key: bytes = field(repr=False)
+    public_jwk: dict[str, str]
+    state: KeyState
+    created_at: Timestamp
+    retired_at: Timestamp | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Grant:
+    """One authorization by a user for a client; the code is its one-time handle.
+
+    Refresh tokens hang off the grant, so revoking the grant revokes the whole family.
+    """
+
+    id: str
+    client_id: str
+    user_id: str
+    session_id: str | None
+    redirect_uri: str
+    scope: frozenset[str]
+    audience: str | None
+    code_challenge: str
+    nonce: str | None
+    auth_time: Timestamp
+    created_at: Timestamp
+    code_expires_at: Timestamp
+    expires_at: Timestamp
+    redeemed_at: Timestamp | None = None
+    revoked_at: Timestamp | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RefreshToken:
+    token_hash: bytes = field(repr=False)
+    grant_id: str
+    scope: frozenset[str]
+    created_at: Timestamp
+    expires_at: Timestamp
+    rotated_at: Timestamp | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Session:
+    """A signed-in browser; `sid` is its public id (id_token `sid`, logout)."""
+
+    sid: str
+    user_id: str
+    auth_time: Timestamp
+    created_at: Timestamp
+    expires_at: Timestamp
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Consent:
+    user_id: str
+    client_id: str
+    audience: str
+    scope: frozenset[str]
+    updated_at: Timestamp
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AuditEvent:
+    id: int
+    at: Timestamp
+    event: str
+    user_id: str | None = None
+    client_id: str | None = None
+    ip: str | None = None
+    detail: dict[str, str] = field(default_factory=dict)

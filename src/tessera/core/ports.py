@@ -1,0 +1,244 @@
+"""What core needs from storage, as Protocols; the docstrings are the contract.
+
+`store` implements every port with plain SQL, inside a transaction the caller opened
+(`async with store.transaction() as tx`); no port commits or rolls back. One-time use
+and rotation are single conditional statements, so they are exactly-once even across
+processes and nodes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from tessera.core.models import (
+    Api,
+    AuditEvent,
+    Client,
+    Consent,
+    Grant,
+    RefreshToken,
+    Session,
+    StoredKey,
+    Timestamp,
+    User,
+)
+
+
+class CodeReusedError(Exception):
+    """The authorization code was already redeemed; carries the grant so it can be revoked."""
+
+    def __init__(self, grant: Grant) -> None:
+        super().__init__(f"code of grant {grant.id} reused")
+        self.grant = grant
+
+
+class UnknownCodeError(Exception):
+    """No grant has this code, or the code has expired."""
+
+
+class RefreshReusedError(Exception):
+    """The refresh token was already rotated; carries it (with `rotated_at`) for the caller."""
+
+    def __init__(self, token: RefreshToken) -> None:
+        super().__init__(f"refresh token of grant {token.grant_id} reused")
+        self.token = token
+
+
+class UnknownRefreshTokenError(Exception):
+    """No such refresh token, or it has expired."""
+
+
+class ClientRepo(Protocol):
+    async def get(self, client_id: str) -> Client | None:
+        """The client, or None."""
+
+    async def add(self, client: Client) -> None:
+        """Insert a client. Raises DuplicateError if the id exists."""
+
+    async def list(self) -> Sequence[Client]:
+        """All clients, oldest first."""
+
+    async def delete(self, client_id: str) -> bool:
+        """Delete a client and (by cascade) its grants and consents; False if absent."""
+
+
+class UserRepo(Protocol):
+    async def get(self, user_id: str) -> User | None:
+        """The user with this subject id, or None."""
+
+    async def find_by_login(self, login: str) -> User | None:
+        """The user whose username or email equals `login`, case-insensitively."""
+
+    async def add(self, user: User) -> None:
+        """Insert a user. Raises DuplicateError if the username or email is taken."""
+
+    async def list(self) -> Sequence[User]:
+        """All users, oldest first."""
+
+    async def set_password_hash(self, user_id: str, password_hash: str) -> None:
+        """Replace a password hash (rehash on login with stronger parameters)."""
+
+
+class ApiRepo(Protocol):
+    async def get_by_identifier(self, identifier: str) -> Api | None:
+        """The API whose identifier (audience) is exactly `identifier`, or None."""
+
+    async def add(self, api: Api) -> None:
+        """Insert an API. Raises DuplicateError if the identifier exists."""
+
+    async def list(self) -> Sequence[Api]:
+        """All APIs, oldest first."""
+
+    async def delete(self, identifier: str) -> bool:
+        """Delete an API; False if absent."""
+
+
+class KeyRepo(Protocol):
+    async def list(self, *, include_retired: bool = False) -> Sequence[StoredKey]:
+        """Keys, newest first; retired ones only when asked."""
+
+    async def add(self, key: StoredKey) -> None:
+        """Insert a key. If it is `current`, the previous current key of the same
+        algorithm becomes `published` in the same transaction."""
+
+    async def retire(self, kid: str, now: Timestamp) -> StoredKey | None:
+        """Stop publishing a non-current key; None if absent, current or already retired."""
+
+
+class GrantRepo(Protocol):
+    async def add(self, grant: Grant, code_hash: bytes) -> None:
+        """Insert a grant with the digest of its authorization code."""
+
+    async def consume_code(self, code_hash: bytes, now: Timestamp) -> Grant:
+        """Mark the code redeemed and return its grant, in one atomic statement.
+
+        Raises:
+            CodeReusedError: the code was redeemed before (carries the grant).
+            UnknownCodeError: no such code, or it expired at or before `now`.
+        """
+
+    async def get(self, grant_id: str) -> Grant | None:
+        """The grant, revoked or not, or None."""
+
+    async def revoke(self, grant_id: str, now: Timestamp) -> None:
+        """Revoke the grant: its refresh tokens and access tokens stop being active."""
+
+
+class RefreshTokenRepo(Protocol):
+    async def add(self, token: RefreshToken) -> None:
+        """Insert a refresh token."""
+
+    async def rotate(self, token_hash: bytes, now: Timestamp) -> RefreshToken:
+        """Mark the token rotated and return it, in one atomic statement.
+
+        Raises:
+            RefreshReusedError: it was rotated before (carries the token with rotated_at).
+            UnknownRefreshTokenError: no such token, or it expired at or before `now`.
+        """
+
+    async def revoke_unrotated(self, grant_id: str, now: Timestamp) -> None:
+        """Mark every live token of the grant rotated (the grace window's lost successor)."""
+
+
+class AccessTokenRevocationRepo(Protocol):
+    async def revoke(self, jti: str, expires_at: Timestamp) -> None:
+        """Add an access token id to the revocation list (idempotent)."""
+
+    async def is_revoked(self, jti: str) -> bool:
+        """True if the access token id is on the revocation list."""
+
+
+class SessionRepo(Protocol):
+    async def add(self, id_hash: bytes, session: Session) -> None:
+        """Insert a session under the digest of its cookie value."""
+
+    async def get(self, id_hash: bytes, now: Timestamp) -> Session | None:
+        """The unexpired session with this cookie digest, or None."""
+
+    async def get_by_sid(self, sid: str, now: Timestamp) -> Session | None:
+        """The unexpired session with this public id, or None."""
+
+    async def delete(self, sid: str) -> None:
+        """End a session (logout)."""
+
+
+class ConsentRepo(Protocol):
+    async def get(self, user_id: str, client_id: str, audience: str) -> Consent | None:
+        """What the user has granted this client for this audience ('' for none)."""
+
+    async def grant(self, consent: Consent) -> None:
+        """Remember consent, adding its scopes to any already granted."""
+
+
+class InteractionRepo(Protocol):
+    async def add(
+        self, id_hash: bytes, payload: str, created_at: Timestamp, expires_at: Timestamp
+    ) -> None:
+        """Park a validated authorization request while the user signs in or consents."""
+
+    async def get(self, id_hash: bytes, now: Timestamp) -> str | None:
+        """The payload of an unexpired interaction, or None."""
+
+    async def delete(self, id_hash: bytes) -> None:
+        """Finish an interaction (it cannot be replayed)."""
+
+
+class ThrottleRepo(Protocol):
+    async def blocked_until(self, key: str) -> Timestamp:
+        """When the key is unblocked (0 if it never was)."""
+
+    async def hit(
+        self, key: str, now: Timestamp, window: int, limit: int, block_for: int
+    ) -> Timestamp:
+        """Count one event in a fixed window; when the count exceeds `limit`, block the
+        key until `now + block_for`. Returns the resulting `blocked_until` (0 if free)."""
+
+    async def reset(self, key: str) -> None:
+        """Forget the key's count (a successful login clears its account counter)."""
+
+
+class AuditRepo(Protocol):
+    async def record(
+        self,
+        event: str,
+        now: Timestamp,
+        *,
+        user_id: str | None = None,
+        client_id: str | None = None,
+        ip: str | None = None,
+        detail: dict[str, str] | None = None,
+    ) -> None:
+        """Append an audit event. Never pass a secret in `detail`."""
+
+    async def tail(self, limit: int) -> Sequence[AuditEvent]:
+        """The last `limit` events, oldest first."""
+
+
+class Repos(Protocol):
+    """Everything one transaction can reach."""
+
+    @property
+    def clients(self) -> ClientRepo: ...
+    @property
+    def users(self) -> UserRepo: ...
+    @property
+    def apis(self) -> ApiRepo: ...
+    @property
+    def keys(self) -> KeyRepo: ...
+    @property
+    def grants(self) -> GrantRepo: ...
+    @property
+    def refresh_tokens(self) -> RefreshTokenRepo: ...
+    @property
+    def revocations(self) -> AccessTokenRevocationRepo: ...
+    @property
+    def sessions(self) -> SessionRepo: ...
+    @property
+    def consents(self) -> ConsentRepo: ...
+    @property
+    def interactions(self) -> InteractionRepo: ...
+    @property
+    def throttles(self) -> ThrottleRepo: ...
+    @property
+    def audit(self) -> AuditRepo: ...

@@ -1,0 +1,83 @@
+"""Redirect URIs: what may be registered, and exact matching at /authorize.
+
+RFC 6749 3.1.2 (absolute, no fragment), RFC 9700 4.1.3 (exact string matching),
+RFC 8252 7.3 (loopback: any port for native clients) and 8.3 (https, loopback or a
+private-use scheme).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import SplitResult, urlsplit
+
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
+MAX_REDIRECT_URI_LENGTH = 2000
+
+
+class InvalidRedirectURIValueError(ValueError):
+    """A redirect URI cannot be registered; the message says why, for a person."""
+
+
+def _split(uri: str) -> SplitResult | None:
+    try:
+        return urlsplit(uri)
+    except ValueError:
+        return None
+
+
+def is_loopback(parts: SplitResult) -> bool:
+    return parts.scheme == "http" and (parts.hostname or "") in LOOPBACK_HOSTS
+
+
+def validate_redirect_uri(uri: str, *, public: bool) -> str | None:
+    """Check a redirect URI for registration; return a warning for people, or None.
+
+    Raises:
+        InvalidRedirectURIValueError: not absolute, has a fragment, has spaces or
+            control characters, or uses http on a non-loopback host for a public client.
+    """
+    parts = _split(uri)
+    if len(uri) > MAX_REDIRECT_URI_LENGTH:
+        raise InvalidRedirectURIValueError(f"redirect URI is longer than {MAX_REDIRECT_URI_LENGTH}")
+    if parts is None or not parts.scheme or any(ch.isspace() or ord(ch) < 32 for ch in uri):
+        raise InvalidRedirectURIValueError(f"redirect URI {uri!r} is not an absolute URI")
+    if "#" in uri:
+        raise InvalidRedirectURIValueError(f"redirect URI {uri!r} must not have a fragment")
+    if parts.scheme in ("http", "https") and not parts.hostname:
+        raise InvalidRedirectURIValueError(f"redirect URI {uri!r} has no host")
+    if parts.scheme in ("javascript", "data", "file", "vbscript"):
+        raise InvalidRedirectURIValueError(f"redirect URI scheme {parts.scheme!r} is not allowed")
+    if parts.scheme == "http" and not is_loopback(parts):
+        if public:
+            raise InvalidRedirectURIValueError(
+                f"redirect URI {uri!r} uses http on a non-loopback host; "
+                "public clients need https or a loopback address"
+            )
+        return f"redirect URI {uri!r} uses plain http; use https outside development"
+    if parts.scheme not in ("http", "https") and not public:
+        return f"redirect URI {uri!r} uses a private-use scheme, meant for native apps"
+    return None
+
+
+def match_redirect_uri(registered: tuple[str, ...], candidate: str, *, public: bool) -> bool:
+    """True if `candidate` is registered: exact string match, or for a public (native)
+    client's loopback URI, equal in everything but the port (RFC 8252 7.3)."""
+    if candidate in registered:
+        return True
+    if not public:
+        return False
+    wanted = _split(candidate)
+    if wanted is None or not is_loopback(wanted):
+        return False
+    for uri in registered:
+        have = _split(uri)
+        if (
+            have is not None
+            and is_loopback(have)
+            and have.hostname == wanted.hostname
+            and have.path == wanted.path
+            and have.query == wanted.query
+            and wanted.username is None
+            and wanted.password is None
+        ):
+            return True
+    return False

@@ -1,0 +1,180 @@
+"""Building clients, users and APIs from what an operator asks for, with the checks.
+
+Used by the CLI (and any future admin API); each `build_*` validates and returns the
+value to store, plus the one-time secret for confidential clients.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from tessera.core.models import Api, ApiScope, AuthMethod, Client, GrantType, Timestamp, User
+from tessera.core.redirect_uri import InvalidRedirectURIValueError, validate_redirect_uri
+from tessera.crypto.keys import Algorithm
+from tessera.crypto.passwords import hash_password
+from tessera.crypto.tokens import SecretKind, digest, new_id, new_secret
+
+# RFC 6749 3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
+SCOPE_TOKEN = re.compile(r"^[\x21\x23-\x5b\x5d-\x7e]{1,128}$")
+USERNAME = re.compile(r"^[A-Za-z0-9._@+-]{1,100}$")
+EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{1,63}$")
+MAX_GRACE_SECONDS = 60
+MIN_PASSWORD_LENGTH = 8
+
+
+class RegistrationError(ValueError):
+    """A value an operator gave is invalid; the message is one line for a person."""
+
+
+@dataclass(frozen=True, slots=True)
+class NewClient:
+    client: Client
+    secret: str | None
+    warnings: tuple[str, ...]
+
+
+def build_client(
+    *,
+    name: str,
+    redirect_uris: Iterable[str],
+    now: Timestamp,
+    public: bool = False,
+    first_party: bool = False,
+    auth_method: AuthMethod | None = None,
+    grant_types: Iterable[GrantType] = (GrantType.AUTHORIZATION_CODE, GrantType.REFRESH_TOKEN),
+    post_logout_redirect_uris: Iterable[str] = (),
+    allowed_scopes: Iterable[str] | None = None,
+    id_token_alg: Algorithm = Algorithm.RS256,
+    refresh_grace_seconds: int = 0,
+) -> NewClient:
+    """A new client with a generated id and, if confidential, a generated secret.
+
+    Raises:
+        RegistrationError: bad name, redirect URI, auth method or grant combination.
+    """
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise RegistrationError("name must be 1 to 200 characters")
+    method = auth_method or (AuthMethod.NONE if public else AuthMethod.CLIENT_SECRET_BASIC)
+    if public and method is not AuthMethod.NONE:
+        raise RegistrationError("a public client authenticates with 'none' only")
+    if not public and method is AuthMethod.NONE:
+        raise RegistrationError("a confidential client needs a secret auth method")
+    grants = frozenset(grant_types)
+    if public and GrantType.CLIENT_CREDENTIALS in grants:
+        raise RegistrationError("client_credentials needs a confidential client")
+    uris = tuple(dict.fromkeys(redirect_uris))
+    if GrantType.AUTHORIZATION_CODE in grants and not uris:
+        raise RegistrationError("at least one --redirect-uri is needed for the code flow")
+    warnings = []
+    try:
+        for uri in (*uris, *post_logout_redirect_uris):
+            warning = validate_redirect_uri(uri, public=public)
+            if warning:
+                warnings.append(warning)
+    except InvalidRedirectURIValueError as exc:
+        raise RegistrationError(str(exc)) from None
+    if not 0 <= refresh_grace_seconds <= MAX_GRACE_SECONDS:
+        raise RegistrationError(f"refresh grace must be 0 to {MAX_GRACE_SECONDS} seconds")
+    scopes = None if allowed_scopes is None else frozenset(validate_scopes(allowed_scopes))
+    secret = None if public else new_secret(SecretKind.CLIENT_SECRET)
+    client = Client(
+        client_id=new_id(16),
+        name=name,
+        secret_hash=None if secret is None else digest(secret),
+        redirect_uris=uris,
+        post_logout_redirect_uris=tuple(dict.fromkeys(post_logout_redirect_uris)),
+        grant_types=grants,
+        auth_method=method,
+        first_party=first_party,
+        allowed_scopes=scopes,
+        id_token_alg=id_token_alg,
+        refresh_grace_seconds=refresh_grace_seconds,
+        created_at=now,
+    )
+    return NewClient(client=client, secret=secret, warnings=tuple(warnings))
+
+
+def validate_scopes(names: Iterable[str]) -> list[str]:
+    """Scope names in RFC 6749 3.3 syntax, deduplicated, order kept.
+
+    Raises:
+        RegistrationError: a name has characters outside the scope-token set.
+    """
+    result = list(dict.fromkeys(names))
+    for name in result:
+        if not SCOPE_TOKEN.match(name):
+            raise RegistrationError(f"scope {name!r} is not a valid scope token (RFC 6749 3.3)")
+    return result
+
+
+def build_user(
+    *,
+    username: str,
+    password: str,
+    now: Timestamp,
+    email: str | None = None,
+    name: str | None = None,
+    email_verified: bool = False,
+) -> User:
+    """A new user with an argon2id password hash and an opaque, stable subject id.
+
+    Raises:
+        RegistrationError: bad username, email or a too-short password.
+    """
+    if not USERNAME.match(username):
+        raise RegistrationError("username must be 1 to 100 letters, digits or . _ @ + - characters")
+    if email is not None and not EMAIL.match(email):
+        raise RegistrationError(f"email {email!r} is not a valid address")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise RegistrationError(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
+    return User(
+        id=new_id(16),
+        username=username.lower(),
+        email=email.lower() if email else None,
+        email_verified=email_verified,
+        name=name.strip() if name else None,
+        password_hash=hash_password(password),
+        created_at=now,
+    )
+
+
+def build_api(
+    *,
+    identifier: str,
+    now: Timestamp,
+    name: str | None = None,
+    scopes: Iterable[tuple[str, str]] = (),
+    access_token_lifetime: int = 86400,
+    signing_alg: Algorithm = Algorithm.RS256,
+) -> Api:
+    """A new API (resource server); `identifier` is the audience, an absolute URI.
+
+    Raises:
+        RegistrationError: identifier not an absolute URI, bad scope names, bad lifetime.
+    """
+    parts = urlsplit(identifier)
+    if not parts.scheme or not (parts.netloc or parts.path) or "#" in identifier:
+        raise RegistrationError(
+            f"identifier {identifier!r} must be an absolute URI without a fragment "
+            "(RFC 8707 2), such as https://api.example.com"
+        )
+    if not 60 <= access_token_lifetime <= 31_536_000:
+        raise RegistrationError("access token lifetime must be 60 to 31536000 seconds")
+    pairs = list(scopes)
+    validate_scopes(scope for scope, _ in pairs)
+    return Api(
+        id=new_id(16),
+        identifier=identifier,
+        name=(name or identifier).strip(),
+        scopes=tuple(
+            ApiScope(name=scope, description=description)
+            for scope, description in dict(pairs).items()
+        ),
+        access_token_lifetime=access_token_lifetime,
+        signing_alg=signing_alg,
+        created_at=now,
+    )

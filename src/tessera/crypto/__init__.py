@@ -1,0 +1,1 @@
+"""Cryptographic building blocks: secrets and digests, passwords, signing keys, JWTs."""

@@ -1,0 +1,1 @@
+"""The seed's other participants for `tessera demo`: a sample API and a demo client."""

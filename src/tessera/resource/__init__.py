@@ -1,0 +1,1 @@
+"""Bearer-token validation for resource servers (RFC 6750, RFC 9068); needs only tessera.crypto."""

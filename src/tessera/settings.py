@@ -1,0 +1,195 @@
+"""Settings: environment variables `TESSERA_*`, or a TOML file named by `TESSERA_CONFIG`.
+
+Environment variables win over the file. `load_settings()` turns any validation problem
+into one `SettingsError` line naming the setting, so the CLI can print it and exit
+non-zero instead of showing a pydantic traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+SECRET_KEY_FILE = "secret.key"
+
+
+class SettingsError(Exception):
+    """A setting is missing or invalid; the message is one line for a person."""
+
+
+class _TOMLFileSource(PydanticBaseSettingsSource):
+    """Reads the TOML file named by `TESSERA_CONFIG` (keys without the prefix)."""
+
+    def __init__(self, settings_cls: type[BaseSettings]) -> None:
+        super().__init__(settings_cls)
+        path = os.environ.get("TESSERA_CONFIG")
+        self._values: dict[str, Any] = {}
+        if path:
+            try:
+                with open(path, "rb") as handle:
+                    self._values = tomllib.load(handle)
+            except (OSError, tomllib.TOMLDecodeError) as exc:
+                raise SettingsError(f"TESSERA_CONFIG: cannot read {path}: {exc}") from exc
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return self._values.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return {key: value for key, value in self._values.items() if value is not None}
+
+
+class Settings(BaseSettings):
+    """Everything an operator can set. Defaults follow DESIGN.md and the seed."""
+
+    model_config = SettingsConfigDict(env_prefix="TESSERA_", extra="ignore", frozen=True)
+
+    issuer: str = Field(
+        default="http://localhost:8000",
+        description="Public base URL of the server; the `iss` of every token.",
+    )
+    allow_insecure_issuer: bool = Field(
+        default=False, description="Allow an http:// issuer on a non-loopback host."
+    )
+    data_dir: Path = Field(default=Path("var"), description="Where the embedded defaults live.")
+    database_url: str = Field(
+        default="",
+        description="`sqlite:///PATH` or `postgresql://...`; default: SQLite in the data dir.",
+    )
+    secret_key: str = Field(
+        default="",
+        repr=False,
+        description="Encrypts private signing keys at rest; generated into the data dir if unset.",
+    )
+    access_token_lifetime: int = Field(default=86400, ge=60, le=31_536_000)
+    id_token_lifetime: int = Field(default=36000, ge=60, le=31_536_000)
+    code_lifetime: int = Field(default=60, ge=10, le=600)
+    refresh_token_sliding_lifetime: int = Field(default=2_592_000, ge=60)
+    refresh_token_absolute_lifetime: int = Field(default=31_536_000, ge=60)
+    session_lifetime: int = Field(default=604_800, ge=60, description="Single sign-on session.")
+    interaction_lifetime: int = Field(
+        default=900, ge=60, description="Time to sign in and consent."
+    )
+    key_cache_ttl: float = Field(
+        default=10.0, ge=0, le=300, description="Seconds before a node rereads the signing keys."
+    )
+    templates_dir: Path | None = Field(
+        default=None, description="Overrides for the page templates."
+    )
+    db_pool_min_size: int = Field(default=2, ge=1, le=100)
+    db_pool_max_size: int = Field(default=10, ge=1, le=1000)
+    db_statement_timeout: float = Field(default=5.0, gt=0, le=300)
+    log_level: str = Field(default="info", pattern="^(debug|info|warning|error)$")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, _TOMLFileSource(settings_cls))
+
+    @field_validator("issuer")
+    @classmethod
+    def _issuer_is_a_base_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an absolute http(s) URL such as https://auth.example.com")
+        if parts.query or parts.fragment:
+            raise ValueError("must not have a query or fragment (OpenID Discovery 3)")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _insecure_issuer_needs_consent(self) -> Settings:
+        host = urlsplit(self.issuer).hostname or ""
+        insecure = self.issuer.startswith("http://") and host not in LOOPBACK_HOSTS
+        if insecure and not self.allow_insecure_issuer:
+            raise ValueError(
+                "TESSERA_ISSUER: http:// is only allowed on localhost; use https or set "
+                "TESSERA_ALLOW_INSECURE_ISSUER=1"
+            )
+        if self.db_pool_min_size > self.db_pool_max_size:
+            raise ValueError("TESSERA_DB_POOL_MIN_SIZE: must not exceed db_pool_max_size")
+        if self.refresh_token_sliding_lifetime > self.refresh_token_absolute_lifetime:
+            raise ValueError(
+                "TESSERA_REFRESH_TOKEN_SLIDING_LIFETIME: must not exceed "
+                "TESSERA_REFRESH_TOKEN_ABSOLUTE_LIFETIME"
+            )
+        return self
+
+    @property
+    def is_https(self) -> bool:
+        return self.issuer.startswith("https://")
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to a SQLite file in the data dir."""
+        return self.database_url or f"sqlite:///{self.data_dir / 'tessera.db'}"
+
+    @property
+    def is_embedded(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite:")
+
+    def url(self, path: str) -> str:
+        """Absolute URL of one of this server's paths."""
+        return self.issuer + path
+
+
+def _one_line(error: ValidationError) -> str:
+    first = error.errors()[0]
+    location = ".".join(str(part) for part in first["loc"])
+    message = str(first["msg"]).removeprefix("Value error, ")
+    if message.startswith("TESSERA_"):
+        return message
+    name = f"TESSERA_{location.upper()}" if location else "settings"
+    return f"{name}: {message}"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read and validate the settings.
+
+    Raises:
+        SettingsError: one line naming the setting and the problem.
+    """
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise SettingsError(_one_line(exc)) from None
+
+
+def ensure_secret_key(settings: Settings) -> Settings:
+    """Return settings with a secret key, generating one into the data dir if needed.
+
+    The embedded default must start with one command, so a missing key is created
+    (mode 0600) with a warning; production sets TESSERA_SECRET_KEY.
+    """
+    if settings.secret_key:
+        return settings
+    path = settings.data_dir / SECRET_KEY_FILE
+    if path.exists():
+        key = path.read_text().strip()
+    else:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(32)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(key + "\n")
+        print(
+            f"warning: TESSERA_SECRET_KEY is not set; generated one into {path}. "
+            "Set TESSERA_SECRET_KEY in production.",
+            file=sys.stderr,
+        )
+    if not key:
+        raise SettingsError(f"TESSERA_SECRET_KEY: {path} is empty")
+    return settings.model_copy(update={"secret_key": key})

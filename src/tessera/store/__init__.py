@@ -1,0 +1,118 @@
+"""Storage: the one SQL implementation of core's ports.
+
+store = await Store.open(url)
+async with store.transaction() as tx:
+    client = await tx.clients.get(client_id)
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from functools import cached_property
+
+from tessera.store.apis import SQLApiRepo
+from tessera.store.audit import SQLAuditRepo
+from tessera.store.clients import SQLClientRepo
+from tessera.store.consents import SQLConsentRepo
+from tessera.store.engine import Connection, Database, open_database
+from tessera.store.grants import SQLGrantRepo
+from tessera.store.interactions import SQLInteractionRepo
+from tessera.store.keys import SQLKeyRepo
+from tessera.store.refresh_tokens import SQLRefreshTokenRepo
+from tessera.store.revocations import SQLAccessTokenRevocationRepo
+from tessera.store.sessions import SQLSessionRepo
+from tessera.store.throttles import SQLThrottleRepo
+from tessera.store.users import SQLUserRepo
+
+__all__ = ["SQLRepos", "Store"]
+
+
+class SQLRepos:
+    """The repositories of one transaction; each is built on first use.
+
+    Its attributes satisfy `core.ports.Repos`, which mypy checks wherever a `SQLRepos`
+    is passed to core.
+    """
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    @cached_property
+    def clients(self) -> SQLClientRepo:
+        return SQLClientRepo(self.conn)
+
+    @cached_property
+    def users(self) -> SQLUserRepo:
+        return SQLUserRepo(self.conn)
+
+    @cached_property
+    def apis(self) -> SQLApiRepo:
+        return SQLApiRepo(self.conn)
+
+    @cached_property
+    def keys(self) -> SQLKeyRepo:
+        return SQLKeyRepo(self.conn)
+
+    @cached_property
+    def grants(self) -> SQLGrantRepo:
+        return SQLGrantRepo(self.conn)
+
+    @cached_property
+    def refresh_tokens(self) -> SQLRefreshTokenRepo:
+        return SQLRefreshTokenRepo(self.conn)
+
+    @cached_property
+    def revocations(self) -> SQLAccessTokenRevocationRepo:
+        return SQLAccessTokenRevocationRepo(self.conn)
+
+    @cached_property
+    def sessions(self) -> SQLSessionRepo:
+        return SQLSessionRepo(self.conn)
+
+    @cached_property
+    def consents(self) -> SQLConsentRepo:
+        return SQLConsentRepo(self.conn)
+
+    @cached_property
+    def interactions(self) -> SQLInteractionRepo:
+        return SQLInteractionRepo(self.conn)
+
+    @cached_property
+    def throttles(self) -> SQLThrottleRepo:
+        return SQLThrottleRepo(self.conn)
+
+    @cached_property
+    def audit(self) -> SQLAuditRepo:
+        return SQLAuditRepo(self.conn)
+
+
+class Store:
+    """A database plus the transaction that hands out repositories."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    @classmethod
+    async def open(
+        cls,
+        url: str,
+        *,
+        min_size: int = 2,
+        max_size: int = 10,
+        statement_timeout: float = 5.0,
+    ) -> Store:
+        """Connect (schema checks are the caller's job: see store.migrate)."""
+        database = await open_database(
+            url, min_size=min_size, max_size=max_size, statement_timeout=statement_timeout
+        )
+        return cls(database)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[SQLRepos]:
+        """Commits on success or OAuthError, rolls back otherwise (store.engine)."""
+        async with self.database.transaction() as conn:
+            yield SQLRepos(conn)
+
+    async def close(self) -> None:
+        await self.database.close()

@@ -1,0 +1,66 @@
+"""APIs (resource servers): the audiences access tokens are minted for."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from tessera.core.models import Api, ApiScope
+from tessera.crypto.keys import Algorithm
+from tessera.store.engine import Connection, Row
+
+_COLUMNS = "id, identifier, name, scopes, access_token_lifetime, signing_alg, created_at"
+
+
+def _api(row: Row) -> Api:
+    return Api(
+        id=row["id"],
+        identifier=row["identifier"],
+        name=row["name"],
+        scopes=tuple(
+            ApiScope(name=item["name"], description=item.get("description", ""))
+            for item in json.loads(row["scopes"])
+        ),
+        access_token_lifetime=row["access_token_lifetime"],
+        signing_alg=Algorithm(row["signing_alg"]),
+        created_at=row["created_at"],
+    )
+
+
+class SQLApiRepo:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    async def get_by_identifier(self, identifier: str) -> Api | None:
+        row = await self._conn.fetch_one(
+            f"SELECT {_COLUMNS} FROM apis WHERE identifier = :identifier",
+            {"identifier": identifier},
+        )
+        return None if row is None else _api(row)
+
+    async def add(self, api: Api) -> None:
+        await self._conn.execute(
+            f"INSERT INTO apis ({_COLUMNS}) VALUES (:id, :identifier, :name, :scopes, "
+            ":access_token_lifetime, :signing_alg, :created_at)",
+            {
+                "id": api.id,
+                "identifier": api.identifier,
+                "name": api.name,
+                "scopes": json.dumps(
+                    [{"name": s.name, "description": s.description} for s in api.scopes]
+                ),
+                "access_token_lifetime": api.access_token_lifetime,
+                "signing_alg": api.signing_alg.value,
+                "created_at": api.created_at,
+            },
+        )
+
+    async def list(self) -> Sequence[Api]:
+        rows = await self._conn.fetch_all(f"SELECT {_COLUMNS} FROM apis ORDER BY created_at, id")
+        return [_api(row) for row in rows]
+
+    async def delete(self, identifier: str) -> bool:
+        count = await self._conn.execute(
+            "DELETE FROM apis WHERE identifier = :identifier", {"identifier": identifier}
+        )
+        return count > 0

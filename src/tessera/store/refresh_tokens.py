@@ -1,0 +1,61 @@
+"""Refresh tokens: rotated on every use, grouped by grant (the family)."""
+
+from __future__ import annotations
+
+from tessera.core.models import RefreshToken, Timestamp
+from tessera.core.ports import RefreshReusedError, UnknownRefreshTokenError
+from tessera.store.engine import Connection, Row
+
+_COLUMNS = "token_hash, grant_id, scope, created_at, expires_at, rotated_at"
+
+
+def _token(row: Row) -> RefreshToken:
+    return RefreshToken(
+        token_hash=bytes(row["token_hash"]),
+        grant_id=row["grant_id"],
+        scope=frozenset(row["scope"].split()),
+        created_at=row["created_at"],
+        expires_at=row["expires_at"],
+        rotated_at=row["rotated_at"],
+    )
+
+
+class SQLRefreshTokenRepo:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    async def add(self, token: RefreshToken) -> None:
+        await self._conn.execute(
+            f"INSERT INTO refresh_tokens ({_COLUMNS}) VALUES "
+            "(:token_hash, :grant_id, :scope, :created_at, :expires_at, NULL)",
+            {
+                "token_hash": token.token_hash,
+                "grant_id": token.grant_id,
+                "scope": " ".join(sorted(token.scope)),
+                "created_at": token.created_at,
+                "expires_at": token.expires_at,
+            },
+        )
+
+    async def rotate(self, token_hash: bytes, now: Timestamp) -> RefreshToken:
+        row = await self._conn.fetch_one(
+            "UPDATE refresh_tokens SET rotated_at = :now WHERE token_hash = :token_hash "
+            f"AND rotated_at IS NULL AND expires_at > :now RETURNING {_COLUMNS}",
+            {"token_hash": token_hash, "now": now},
+        )
+        if row is not None:
+            return _token(row)
+        row = await self._conn.fetch_one(
+            f"SELECT {_COLUMNS} FROM refresh_tokens WHERE token_hash = :token_hash",
+            {"token_hash": token_hash},
+        )
+        if row is not None and row["rotated_at"] is not None:
+            raise RefreshReusedError(_token(row))
+        raise UnknownRefreshTokenError
+
+    async def revoke_unrotated(self, grant_id: str, now: Timestamp) -> None:
+        await self._conn.execute(
+            "UPDATE refresh_tokens SET rotated_at = :now "
+            "WHERE grant_id = :grant_id AND rotated_at IS NULL",
+            {"grant_id": grant_id, "now": now},
+        )

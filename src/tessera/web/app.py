@@ -1,0 +1,91 @@
+"""The ASGI application: start-up (schema, keys), middleware and routes."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+
+from tessera.core.keyring import KeyRing, ensure_current_keys
+from tessera.crypto.keys import Algorithm
+from tessera.settings import Settings, ensure_secret_key, load_settings
+from tessera.store import Store, migrate
+from tessera.store.errors import DuplicateError
+from tessera.web.middleware import EdgeMiddleware
+from tessera.web.routes import routes
+from tessera.web.runtime import Runtime
+from tessera.web.templating import build_templates
+
+log = logging.getLogger("tessera")
+
+
+async def open_store(settings: Settings) -> Store:
+    """Connect to an up-to-date schema: the embedded database is migrated on the spot,
+    PostgreSQL must have been upgraded with `tessera db upgrade` (several nodes must
+    not race to migrate a shared database).
+
+    Raises:
+        SchemaOutOfDateError: the PostgreSQL schema is not at this version's head.
+        StoreUnavailableError: the database cannot be reached.
+    """
+    if settings.is_embedded:
+        migrate.upgrade(settings.resolved_database_url)
+    store = await Store.open(
+        settings.resolved_database_url,
+        min_size=settings.db_pool_min_size,
+        max_size=settings.db_pool_max_size,
+        statement_timeout=settings.db_statement_timeout,
+    )
+    try:
+        await migrate.verify_schema(store.database)
+    except BaseException:
+        await store.close()
+        raise
+    return store
+
+
+async def open_runtime(settings: Settings, clock: Callable[[], float] = time.time) -> Runtime:
+    """Connect, make sure a current key exists for every algorithm, and load the keys."""
+    store = await open_store(settings)
+    try:
+        async with store.transaction() as tx:
+            await ensure_current_keys(tx.keys, Algorithm, settings.secret_key, int(clock()))
+    except DuplicateError:
+        log.info("another node created the signing keys first")
+    keyring = KeyRing(settings.secret_key, settings.key_cache_ttl)
+    async with store.transaction() as tx:
+        await keyring.load(tx.keys, clock())
+    return Runtime(
+        settings=settings,
+        store=store,
+        keyring=keyring,
+        templates=build_templates(settings.templates_dir),
+        clock=clock,
+    )
+
+
+def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) -> Starlette:
+    """The tessera server for these settings (secret key already resolved)."""
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        app.state.runtime = await open_runtime(settings, clock)
+        try:
+            yield
+        finally:
+            await app.state.runtime.store.close()
+
+    return Starlette(
+        routes=routes,
+        middleware=[Middleware(EdgeMiddleware)],
+        lifespan=lifespan,
+    )
+
+
+def app_from_env() -> Starlette:
+    """Factory for `uvicorn --factory` worker processes: settings from the environment."""
+    return create_app(ensure_secret_key(load_settings()))

@@ -1,0 +1,1 @@
+"""One module per endpoint group; the route table is web/routes.py."""

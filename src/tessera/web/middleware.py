@@ -1,0 +1,130 @@
+"""One ASGI middleware for what every response needs.
+
+- A request id (`X-Request-ID`), in the logs and on error pages.
+- Security headers: nosniff and no-referrer everywhere; on HTML, a strict CSP without
+  inline script, `frame-ancestors 'none'`, `X-Frame-Options: DENY` and `no-store`
+  (DESIGN.md security rules). A page that needs a different CSP (form_post) sets its own.
+- Bounded request bodies: 413 beyond `max_body` bytes, whatever Content-Length claims.
+- No stack trace ever reaches a client: an unexpected exception is logged with the
+  request id and answered with a generic 500; an unreachable database answers 503.
+
+Plain ASGI rather than Starlette's BaseHTTPMiddleware: it runs on every request, and
+the plain form costs a few microseconds instead of tens.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from tessera.store.errors import StoreUnavailableError
+
+log = logging.getLogger("tessera.web")
+
+PAGE_CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+_ALWAYS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+]
+_HTML = [
+    (b"x-frame-options", b"DENY"),
+    (b"cache-control", b"no-store"),
+]
+
+
+class BodyTooLargeError(Exception):
+    """The request body exceeded the limit."""
+
+
+class EdgeMiddleware:
+    def __init__(self, app: ASGIApp, *, max_body: int = 64 * 1024) -> None:
+        self.app = app
+        self.max_body = max_body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = secrets.token_hex(8)
+        scope.setdefault("state", {})["request_id"] = request_id
+        started = False
+
+        for name, value in scope["headers"]:
+            if name == b"content-length" and value.isdigit() and int(value) > self.max_body:
+                await _plain(send, 413, "request body too large", request_id)
+                return
+
+        received = 0
+
+        async def bounded_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body:
+                    raise BodyTooLargeError
+            return message
+
+        async def secured_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                headers = list(message.get("headers", []))
+                names = {name.lower() for name, _ in headers}
+                extra = list(_ALWAYS)
+                extra.append((b"x-request-id", request_id.encode()))
+                if any(n == b"content-type" and v.startswith(b"text/html") for n, v in headers):
+                    extra.extend(_HTML)
+                    if b"content-security-policy" not in names:
+                        extra.append((b"content-security-policy", PAGE_CSP.encode()))
+                headers.extend(item for item in extra if item[0] not in names)
+                message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            await self.app(scope, bounded_receive, secured_send)
+        except BodyTooLargeError:
+            if not started:
+                await _plain(send, 413, "request body too large", request_id)
+        except StoreUnavailableError as exc:
+            log.error("database unavailable request_id=%s: %s", request_id, exc)
+            if not started:
+                await _error_json(send, 503, "temporarily_unavailable", request_id)
+        except Exception:
+            log.exception("unhandled error request_id=%s path=%s", request_id, scope.get("path"))
+            if not started:
+                await _error_json(send, 500, "server_error", request_id)
+
+
+async def _error_json(send: Send, status: int, error: str, request_id: str) -> None:
+    description = (
+        "The service is temporarily unavailable."
+        if status == 503
+        else "The server encountered an unexpected error."
+    )
+    body = json.dumps(
+        {"error": error, "error_description": description, "request_id": request_id}
+    ).encode()
+    await _send(send, status, b"application/json", body, request_id)
+
+
+async def _plain(send: Send, status: int, text: str, request_id: str) -> None:
+    await _send(send, status, b"text/plain; charset=utf-8", text.encode(), request_id)
+
+
+async def _send(send: Send, status: int, content_type: bytes, body: bytes, request_id: str) -> None:
+    headers = [
+        (b"content-type", content_type),
+        (b"content-length", str(len(body)).encode()),
+        (b"cache-control", b"no-store"),
+        (b"x-request-id", request_id.encode()),
+        *_ALWAYS,
+    ]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,41 @@
+"""What every request needs, built once at start-up and reached through `runtime(request)`."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from jinja2 import Environment
+from starlette.requests import Request
+
+from tessera.core.keyring import KeyRing
+from tessera.settings import Settings
+from tessera.store import Store
+
+
+@dataclass(slots=True)
+class Runtime:
+    settings: Settings
+    store: Store
+    keyring: KeyRing
+    templates: Environment
+    clock: Callable[[], float] = field(default=time.time)
+
+    def now(self) -> int:
+        """Whole seconds since the epoch: the unit of every timestamp in tessera."""
+        return int(self.clock())
+
+    async def fresh_keyring(self) -> KeyRing:
+        """The key ring, reread from the database when its TTL has passed."""
+        now = self.clock()
+        if self.keyring.is_stale(now):
+            async with self.store.transaction() as tx:
+                await self.keyring.load(tx.keys, now)
+        return self.keyring
+
+
+def runtime(request: Request) -> Runtime:
+    """The runtime of the app serving this request."""
+    value: Runtime = request.app.state.runtime
+    return value
