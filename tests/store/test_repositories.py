@@ -1,0 +1,366 @@
+"""Every repository against both engines: what goes in comes out, and the contracts hold."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+
+from tessera.core.errors import InvalidGrantError
+from tessera.core.keyring import new_stored_key
+from tessera.core.models import (
+    Api,
+    ApiScope,
+    AuthMethod,
+    Client,
+    Consent,
+    Grant,
+    GrantType,
+    KeyState,
+    RefreshToken,
+    Session,
+    User,
+)
+from tessera.core.ports import (
+    CodeReusedError,
+    RefreshReusedError,
+    UnknownCodeError,
+    UnknownRefreshTokenError,
+)
+from tessera.crypto.keys import Algorithm
+from tessera.store import Store
+from tessera.store.errors import DuplicateError
+
+NOW = 1_800_000_000
+
+
+@pytest.fixture
+async def store(database_url: str) -> AsyncIterator[Store]:
+    opened = await Store.open(database_url, min_size=1, max_size=4)
+    yield opened
+    await opened.close()
+
+
+CLIENT = Client(
+    client_id="client-1",
+    name="App",
+    secret_hash=b"\x01" * 32,
+    redirect_uris=("https://app.test/cb", "http://127.0.0.1/cb"),
+    post_logout_redirect_uris=("https://app.test/bye",),
+    grant_types=frozenset({GrantType.AUTHORIZATION_CODE, GrantType.CLIENT_CREDENTIALS}),
+    auth_method=AuthMethod.CLIENT_SECRET_POST,
+    first_party=True,
+    allowed_scopes=frozenset({"read:x"}),
+    id_token_alg=Algorithm.ES256,
+    refresh_grace_seconds=30,
+    created_at=NOW,
+)
+USER = User(
+    id="user-1",
+    username="alice",
+    email="alice@example.test",
+    email_verified=True,
+    name="Alice",
+    password_hash="$argon2id$stub",
+    created_at=NOW,
+)
+
+
+def grant(grant_id: str = "grant-1", *, code_expires_at: int = NOW + 60) -> Grant:
+    return Grant(
+        id=grant_id,
+        client_id=CLIENT.client_id,
+        user_id=USER.id,
+        session_id="sid-1",
+        redirect_uri="https://app.test/cb",
+        scope=frozenset({"openid", "offline_access"}),
+        audience="https://api.test",
+        code_challenge="c" * 43,
+        nonce="n-1",
+        auth_time=NOW - 5,
+        created_at=NOW,
+        code_expires_at=code_expires_at,
+        expires_at=NOW + 86400,
+    )
+
+
+async def seed(store: Store) -> None:
+    async with store.transaction() as tx:
+        await tx.clients.add(CLIENT)
+        await tx.users.add(USER)
+
+
+async def test_clients_round_trip_list_and_delete(store: Store) -> None:
+    await seed(store)
+    async with store.transaction() as tx:
+        assert await tx.clients.get("client-1") == CLIENT
+        assert await tx.clients.get("nope") is None
+        assert [c.client_id for c in await tx.clients.list()] == ["client-1"]
+        with pytest.raises(DuplicateError):
+            await tx.clients.add(CLIENT)
+    async with store.transaction() as tx:
+        assert await tx.clients.delete("client-1") is True
+        assert await tx.clients.delete("client-1") is False
+
+
+async def test_users_are_found_by_username_or_email_case_insensitively(store: Store) -> None:
+    await seed(store)
+    async with store.transaction() as tx:
+        assert await tx.users.get("user-1") == USER
+        assert (await tx.users.find_by_login(" ALICE ")) == USER
+        assert (await tx.users.find_by_login("Alice@Example.test")) == USER
+        assert await tx.users.find_by_login("bob") is None
+        await tx.users.set_password_hash("user-1", "$argon2id$new")
+        assert (await tx.users.get("user-1")).password_hash == "$argon2id$new"  # type: ignore[union-attr]
+        assert len(await tx.users.list()) == 1
+
+
+async def test_duplicate_username_or_email_is_refused(store: Store) -> None:
+    await seed(store)
+    for clash in (
+        User(id="u2", username="ALICE", password_hash="x", created_at=NOW),
+        User(id="u3", username="other", email="ALICE@example.test", password_hash="x"),
+    ):
+        with pytest.raises(DuplicateError):
+            async with store.transaction() as tx:
+                await tx.users.add(clash)
+
+
+async def test_apis_round_trip(store: Store) -> None:
+    api = Api(
+        id="api-1",
+        identifier="https://api.test",
+        name="Test API",
+        scopes=(ApiScope(name="read:x", description="Read X"), ApiScope(name="write:x")),
+        access_token_lifetime=600,
+        signing_alg=Algorithm.ES256,
+        created_at=NOW,
+    )
+    async with store.transaction() as tx:
+        await tx.apis.add(api)
+        assert await tx.apis.get_by_identifier("https://api.test") == api
+        assert api.scope_names() == {"read:x", "write:x"}
+        assert await tx.apis.list() == [api]
+        assert await tx.apis.delete("https://api.test") is True
+        assert await tx.apis.get_by_identifier("https://api.test") is None
+
+
+async def test_adding_a_current_key_demotes_the_previous_one(store: Store) -> None:
+    async with store.transaction() as tx:
+        before = {k.kid: k for k in await tx.keys.list() if k.alg is Algorithm.RS256}
+        (old_kid,) = [kid for kid, k in before.items() if k.state is KeyState.CURRENT]
+        new = new_stored_key(Algorithm.RS256, "secret", NOW)
+        await tx.keys.add(new)
+        states = {k.kid: k.state for k in await tx.keys.list()}
+        assert states[new.kid] is KeyState.CURRENT and states[old_kid] is KeyState.PUBLISHED
+        assert await tx.keys.retire(new.kid, NOW) is None  # Current keys cannot be retired.
+        retired = await tx.keys.retire(old_kid, NOW)
+        assert retired is not None and retired.state is KeyState.RETIRED
+        assert old_kid not in {k.kid for k in await tx.keys.list()}
+        assert old_kid in {k.kid for k in await tx.keys.list(include_retired=True)}
+
+
+async def test_two_current_keys_for_one_algorithm_are_impossible(store: Store) -> None:
+    key = new_stored_key(Algorithm.ES256, "secret", NOW)
+    with pytest.raises(DuplicateError):
+        async with store.transaction() as tx:
+            await tx.conn.execute(
+                "INSERT INTO signing_keys (kid, alg, sealed_private_key, public_jwk, state, "
+                "created_at) VALUES (:kid, 'ES256', :sealed, '{}', 'current', 0)",
+                {"kid": key.kid, "sealed": key.sealed_private_key},
+            )
+
+
+async def test_code_is_consumed_once_then_reported_reused_with_its_grant(store: Store) -> None:
+    await seed(store)
+    async with store.transaction() as tx:
+        await tx.grants.add(grant(), b"h" * 32)
+    async with store.transaction() as tx:
+        consumed = await tx.grants.consume_code(b"h" * 32, NOW + 1)
+        assert consumed.id == "grant-1" and consumed.redeemed_at == NOW + 1
+        assert consumed.scope == {"openid", "offline_access"} and consumed.nonce == "n-1"
+    async with store.transaction() as tx:
+        with pytest.raises(CodeReusedError) as reused:
+            await tx.grants.consume_code(b"h" * 32, NOW + 2)
+        assert reused.value.grant.id == "grant-1"
+        with pytest.raises(UnknownCodeError):
+            await tx.grants.consume_code(b"x" * 32, NOW + 2)
+
+
+async def test_expired_or_revoked_codes_cannot_be_consumed(store: Store) -> None:
+    await seed(store)
+    async with store.transaction() as tx:
+        await tx.grants.add(grant("g-exp", code_expires_at=NOW), b"e" * 32)
+        await tx.grants.add(grant("g-rev"), b"r" * 32)
+        await tx.grants.revoke("g-rev", NOW)
+        with pytest.raises(UnknownCodeError):
+            await tx.grants.consume_code(b"e" * 32, NOW)
+        with pytest.raises(CodeReusedError):
+            await tx.grants.consume_code(b"r" * 32, NOW)
+        revoked = await tx.grants.get("g-rev")
+        assert revoked is not None and revoked.revoked_at == NOW
+        assert await tx.grants.get("missing") is None
+
+
+async def test_concurrent_consumption_succeeds_exactly_once(store: Store) -> None:
+    await seed(store)
+    async with store.transaction() as tx:
+        await tx.grants.add(grant(), b"c" * 32)
+
+    async def redeem() -> str:
+        try:
+            async with store.transaction() as tx:
+                await tx.grants.consume_code(b"c" * 32, NOW + 1)
+                await asyncio.sleep(0.01)  # Hold the transaction open across a yield.
+                return "ok"
+        except CodeReusedError:
+            return "reused"
+
+    results = await asyncio.gather(*(redeem() for _ in range(8)))
+    assert sorted(results) == ["ok"] + ["reused"] * 7
+
+
+async def test_refresh_tokens_rotate_once(store: Store) -> None:
+    await seed(store)
+    token = RefreshToken(
+        token_hash=b"t" * 32,
+        grant_id="grant-1",
+        scope=frozenset({"openid"}),
+        created_at=NOW,
+        expires_at=NOW + 100,
+    )
+    async with store.transaction() as tx:
+        await tx.grants.add(grant(), b"h" * 32)
+        await tx.refresh_tokens.add(token)
+        rotated = await tx.refresh_tokens.rotate(b"t" * 32, NOW + 1)
+        assert rotated.grant_id == "grant-1" and rotated.rotated_at == NOW + 1
+        with pytest.raises(RefreshReusedError) as reused:
+            await tx.refresh_tokens.rotate(b"t" * 32, NOW + 2)
+        assert reused.value.token.rotated_at == NOW + 1
+        with pytest.raises(UnknownRefreshTokenError):
+            await tx.refresh_tokens.rotate(b"u" * 32, NOW)
+
+
+async def test_expired_refresh_token_is_unknown_and_unrotated_ones_can_be_revoked(
+    store: Store,
+) -> None:
+    await seed(store)
+    async with store.transaction() as tx:
+        await tx.grants.add(grant(), b"h" * 32)
+        for value, expires in ((b"a" * 32, NOW), (b"b" * 32, NOW + 100)):
+            await tx.refresh_tokens.add(
+                RefreshToken(
+                    token_hash=value,
+                    grant_id="grant-1",
+                    scope=frozenset(),
+                    created_at=NOW,
+                    expires_at=expires,
+                )
+            )
+        with pytest.raises(UnknownRefreshTokenError):
+            await tx.refresh_tokens.rotate(b"a" * 32, NOW)
+        await tx.refresh_tokens.revoke_unrotated("grant-1", NOW)
+        with pytest.raises(RefreshReusedError):
+            await tx.refresh_tokens.rotate(b"b" * 32, NOW)
+
+
+async def test_access_token_revocation_list_is_idempotent(store: Store) -> None:
+    async with store.transaction() as tx:
+        assert not await tx.revocations.is_revoked("jti-1")
+        await tx.revocations.revoke("jti-1", NOW)
+        await tx.revocations.revoke("jti-1", NOW)
+        assert await tx.revocations.is_revoked("jti-1")
+
+
+async def test_sessions_expire_and_end(store: Store) -> None:
+    await seed(store)
+    session = Session(
+        sid="sid-1", user_id="user-1", auth_time=NOW, created_at=NOW, expires_at=NOW + 10
+    )
+    async with store.transaction() as tx:
+        await tx.sessions.add(b"s" * 32, session)
+        assert await tx.sessions.get(b"s" * 32, NOW) == session
+        assert await tx.sessions.get(b"s" * 32, NOW + 10) is None
+        assert await tx.sessions.get_by_sid("sid-1", NOW) == session
+        await tx.sessions.delete("sid-1")
+        assert await tx.sessions.get(b"s" * 32, NOW) is None
+
+
+async def test_consent_accumulates_scopes(store: Store) -> None:
+    await seed(store)
+    async with store.transaction() as tx:
+        assert await tx.consents.get("user-1", "client-1", "") is None
+        await tx.consents.grant(
+            Consent(
+                user_id="user-1",
+                client_id="client-1",
+                audience="",
+                scope=frozenset({"openid"}),
+                updated_at=NOW,
+            )
+        )
+        await tx.consents.grant(
+            Consent(
+                user_id="user-1",
+                client_id="client-1",
+                audience="",
+                scope=frozenset({"email"}),
+                updated_at=NOW + 1,
+            )
+        )
+        consent = await tx.consents.get("user-1", "client-1", "")
+        assert consent is not None
+        assert consent.scope == {"openid", "email"} and consent.updated_at == NOW + 1
+
+
+async def test_interactions_expire_and_are_deleted(store: Store) -> None:
+    async with store.transaction() as tx:
+        await tx.interactions.add(b"i" * 32, '{"a": 1}', NOW, NOW + 60)
+        assert await tx.interactions.get(b"i" * 32, NOW) == '{"a": 1}'
+        assert await tx.interactions.get(b"i" * 32, NOW + 60) is None
+        await tx.interactions.delete(b"i" * 32)
+        assert await tx.interactions.get(b"i" * 32, NOW) is None
+
+
+async def test_throttle_counts_in_a_window_blocks_over_limit_and_resets(store: Store) -> None:
+    async with store.transaction() as tx:
+        hits = [await tx.throttles.hit("k", NOW + i, 60, 3, 300) for i in range(4)]
+        assert hits == [0, 0, 0, NOW + 3 + 300]
+        assert await tx.throttles.blocked_until("k") == NOW + 303
+        # A new window restarts the count but keeps the block until it ends.
+        assert await tx.throttles.hit("k", NOW + 100, 60, 3, 300) == NOW + 303
+        await tx.throttles.reset("k")
+        assert await tx.throttles.blocked_until("k") == 0
+        assert await tx.throttles.hit("k2", NOW, 60, 0, 5) == NOW + 5
+
+
+async def test_audit_tail_returns_latest_in_order(store: Store) -> None:
+    async with store.transaction() as tx:
+        for i in range(5):
+            await tx.audit.record(f"e{i}", NOW + i, user_id="u", detail={"n": str(i)})
+        events = await tx.audit.tail(3)
+    assert [e.event for e in events] == ["e2", "e3", "e4"]
+    assert events[0].detail == {"n": "2"} and events[0].user_id == "u"
+
+
+async def test_oauth_error_commits_other_errors_roll_back(store: Store) -> None:
+    await seed(store)
+    with pytest.raises(InvalidGrantError):
+        async with store.transaction() as tx:
+            await tx.audit.record("kept", NOW)
+            raise InvalidGrantError
+    with pytest.raises(RuntimeError):
+        async with store.transaction() as tx:
+            await tx.audit.record("dropped", NOW)
+            raise RuntimeError
+    async with store.transaction() as tx:
+        assert [e.event for e in await tx.audit.tail(10)] == ["kept"]
+
+
+async def test_deleting_a_client_cascades_to_its_grants(store: Store) -> None:
+    await seed(store)
+    async with store.transaction() as tx:
+        await tx.grants.add(grant(), b"h" * 32)
+        await tx.clients.delete("client-1")
+        assert await tx.grants.get("grant-1") is None

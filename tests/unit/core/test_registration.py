@@ -1,0 +1,124 @@
+"""Building clients, users and APIs from operator input."""
+
+from __future__ import annotations
+
+import pytest
+
+from tessera.core.models import AuthMethod, GrantType
+from tessera.core.registration import RegistrationError, build_api, build_client, build_user
+from tessera.crypto.passwords import PasswordMismatchError, verify_password
+from tessera.crypto.tokens import digest
+
+NOW = 1_800_000_000
+
+
+def test_confidential_client_gets_a_prefixed_secret_stored_as_digest() -> None:
+    new = build_client(name="Web", redirect_uris=["https://app.test/cb"], now=NOW)
+    assert new.secret is not None and new.secret.startswith("tsr_cs_")
+    assert new.client.secret_hash == digest(new.secret)
+    assert new.client.auth_method is AuthMethod.CLIENT_SECRET_BASIC
+    assert new.client.grant_types == {GrantType.AUTHORIZATION_CODE, GrantType.REFRESH_TOKEN}
+    assert new.secret not in repr(new.client)
+
+
+def test_public_client_has_no_secret() -> None:
+    new = build_client(name="SPA", redirect_uris=["https://spa.test/cb"], now=NOW, public=True)
+    assert new.secret is None and new.client.secret_hash is None and new.client.is_public
+
+
+def test_client_ids_are_unique_and_duplicate_uris_collapse() -> None:
+    uris = ["https://a.test/cb", "https://a.test/cb"]
+    first = build_client(name="A", redirect_uris=uris, now=NOW)
+    second = build_client(name="A", redirect_uris=uris, now=NOW)
+    assert first.client.client_id != second.client.client_id
+    assert first.client.redirect_uris == ("https://a.test/cb",)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"name": " "}, "name must be"),
+        ({"public": True, "auth_method": AuthMethod.CLIENT_SECRET_POST}, "public client"),
+        ({"auth_method": AuthMethod.NONE}, "confidential client needs"),
+        ({"public": True, "grant_types": [GrantType.CLIENT_CREDENTIALS]}, "confidential"),
+        ({"redirect_uris": []}, "at least one --redirect-uri"),
+        ({"redirect_uris": ["not a uri"]}, "absolute URI"),
+        ({"refresh_grace_seconds": 61}, "refresh grace"),
+        ({"allowed_scopes": ['bad"scope']}, "scope token"),
+    ],
+    ids=[
+        "name",
+        "public-secret",
+        "confidential-none",
+        "public-cc",
+        "no-uri",
+        "bad-uri",
+        "grace",
+        "scope",
+    ],
+)
+def test_bad_client_input_is_refused(kwargs: dict[str, object], message: str) -> None:
+    params: dict[str, object] = {"name": "App", "redirect_uris": ["https://a.test/cb"], "now": NOW}
+    params.update(kwargs)
+    with pytest.raises(RegistrationError, match=message):
+        build_client(**params)  # type: ignore[arg-type]
+
+
+def test_machine_client_needs_no_redirect_uri() -> None:
+    new = build_client(
+        name="Worker", redirect_uris=[], now=NOW, grant_types=[GrantType.CLIENT_CREDENTIALS]
+    )
+    assert new.client.redirect_uris == () and new.secret
+
+
+def test_user_is_normalised_and_password_hashed_with_argon2id() -> None:
+    user = build_user(
+        username="Alice", password="correct horse", email="Alice@Example.COM", now=NOW
+    )
+    assert user.username == "alice" and user.email == "alice@example.com"
+    assert user.password_hash.startswith("$argon2id$")
+    verify_password(user.password_hash, "correct horse")
+    with pytest.raises(PasswordMismatchError):
+        verify_password(user.password_hash, "wrong horse")
+
+
+def test_unknown_account_costs_a_verification_and_fails() -> None:
+    with pytest.raises(PasswordMismatchError):
+        verify_password(None, "anything")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"username": "has space"}, "username"),
+        ({"email": "not-an-email"}, "email"),
+        ({"password": "short"}, "at least 8"),
+    ],
+)
+def test_bad_user_input_is_refused(kwargs: dict[str, str], message: str) -> None:
+    params = {"username": "bob", "password": "long enough", **kwargs}
+    with pytest.raises(RegistrationError, match=message):
+        build_user(now=NOW, **params)
+
+
+def test_api_scopes_and_descriptions() -> None:
+    api = build_api(
+        identifier="https://api.test", now=NOW, scopes=[("read:x", "Read X"), ("write:x", "")]
+    )
+    assert api.name == "https://api.test"
+    assert [(s.name, s.description) for s in api.scopes] == [("read:x", "Read X"), ("write:x", "")]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"identifier": "api"}, "absolute URI"),
+        ({"identifier": "https://api.test#x"}, "absolute URI"),
+        ({"access_token_lifetime": 10}, "lifetime"),
+        ({"scopes": [("bad scope", "")]}, "scope token"),
+    ],
+)
+def test_bad_api_input_is_refused(kwargs: dict[str, object], message: str) -> None:
+    params: dict[str, object] = {"identifier": "https://api.test", "now": NOW, **kwargs}
+    with pytest.raises(RegistrationError, match=message):
+        build_api(**params)  # type: ignore[arg-type]
