@@ -87,6 +87,10 @@ class Settings(BaseSettings):
     db_pool_min_size: int = Field(default=2, ge=1, le=100)
     db_pool_max_size: int = Field(default=10, ge=1, le=1000)
     db_statement_timeout: float = Field(default=5.0, gt=0, le=300)
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated proxy IPs or CIDRs whose X-Forwarded-For/-Proto are believed.",
+    )
     log_level: str = Field(default="info", pattern="^(debug|info|warning|error)$")
 
     @classmethod

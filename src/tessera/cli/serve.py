@@ -30,7 +30,10 @@ def serve(
         "access_log": False,
         "log_level": config.log_level,
         "server_header": False,
-        "proxy_headers": False,
+        # Behind a proxy, client IPs (login throttling, audit) come from X-Forwarded-For,
+        # believed only from the proxies the operator lists.
+        "proxy_headers": bool(config.trusted_proxies),
+        "forwarded_allow_ips": config.trusted_proxies or None,
     }
     if workers == 1:
         uvicorn.run(create_app(config), **options)  # type: ignore[arg-type]
