@@ -25,8 +25,8 @@ test: $(STAMP) system-deps
 	TESSERA_TEST_REQUIRE_POSTGRES=1 $(BIN)/pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests $(wildcard bench)
+	$(BIN)/ruff format --check src tests $(wildcard bench)
 	$(BIN)/mypy src
 	$(BIN)/lint-imports
 
