@@ -17,6 +17,7 @@ OAuthError                       error, description, status_code, redirectable, 
 ├─ InvalidRedirectURIError       invalid_redirect_uri       400  never redirected
 ├─ UnknownClientError            invalid_client             400  at /authorize: never redirected
 ├─ InvalidTokenError             invalid_token              401  RFC 6750
+│  └─ MissingTokenError          invalid_token              401  no token: bare challenge (3.1)
 ├─ InsufficientScopeError        insufficient_scope         403  RFC 6750
 ├─ SlowDownError                 slow_down                  429  abuse limits, with Retry-After
 ├─ TemporarilyUnavailableError   temporarily_unavailable    503
@@ -162,6 +163,12 @@ class InvalidTokenError(OAuthError):
     error = "invalid_token"
     status_code = 401
     default_description = "The access token is invalid or expired."
+
+
+class MissingTokenError(InvalidTokenError):
+    """No access token was presented: the challenge names no error (RFC 6750 3.1)."""
+
+    default_description = "An access token is required."
 
 
 class InsufficientScopeError(OAuthError):

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tessera.core.models import OIDC_SCOPES, AuthMethod, GrantType, Prompt, ResponseMode
+from tessera.core.grants import GRANTS
+from tessera.core.models import OIDC_SCOPES, AuthMethod, Prompt, ResponseMode
 from tessera.crypto.keys import Algorithm
 
 SIGNING_ALGORITHMS = [alg.value for alg in Algorithm]
@@ -25,7 +26,7 @@ def build_authorization_server_metadata(issuer: str) -> dict[str, Any]:
         "introspection_endpoint": f"{issuer}/oauth/introspect",
         "response_types_supported": ["code"],
         "response_modes_supported": [mode.value for mode in ResponseMode],
-        "grant_types_supported": [grant.value for grant in GrantType],
+        "grant_types_supported": [grant.value for grant in GRANTS],
         "code_challenge_methods_supported": ["S256"],
         "token_endpoint_auth_methods_supported": TOKEN_ENDPOINT_AUTH_METHODS,
         "revocation_endpoint_auth_methods_supported": TOKEN_ENDPOINT_AUTH_METHODS,

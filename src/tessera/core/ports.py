@@ -129,6 +129,9 @@ class RefreshTokenRepo(Protocol):
     async def add(self, token: RefreshToken) -> None:
         """Insert a refresh token."""
 
+    async def get(self, token_hash: bytes) -> RefreshToken | None:
+        """The token, rotated or expired or not, or None (revocation, introspection)."""
+
     async def rotate(self, token_hash: bytes, now: Timestamp) -> RefreshToken:
         """Mark the token rotated and return it, in one atomic statement.
 

@@ -22,7 +22,7 @@ from joserfc.errors import JoseError, SecurityWarning
 from joserfc.jwk import KeySet
 
 from tessera.crypto.keys import JWK, Algorithm, SigningKey
-from tessera.crypto.tokens import b64url
+from tessera.crypto.tokens import b64url, half_hash
 
 # RFC 9864 deprecates the polymorphic "EdDSA" name in favour of "Ed25519"; clients and
 # resource servers in the field still ask for "EdDSA", so tessera keeps offering it.
@@ -56,6 +56,12 @@ def sign_jwt(claims: Mapping[str, Any], key: SigningKey, *, typ: str = "JWT") ->
     signing_input = f"{header}.{_encode_segment(claims)}"
     signature = _signature(key, signing_input.encode("ascii"))
     return f"{signing_input}.{b64url(signature)}"
+
+
+def id_token_hash(value: str, alg: Algorithm) -> str:
+    """at_hash for an ID token signed with `alg` (OIDC Core 3.1.3.6): the left half of
+    the value's digest under the hash that goes with `alg`, SHA-512 for Ed25519."""
+    return half_hash(value, "sha512" if alg is Algorithm.EDDSA else "sha256")
 
 
 def build_key_set(public_jwks: Collection[JWK]) -> KeySet:

@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import secrets
 from enum import StrEnum
+from typing import Literal
 
 
 class SecretKind(StrEnum):
@@ -59,9 +60,14 @@ def s256(verifier: str) -> str:
     return b64url(hashlib.sha256(verifier.encode("ascii")).digest())
 
 
-def half_hash(value: str) -> str:
-    """Left half of SHA-256, base64url: OIDC Core 3.1.3.6 at_hash for 256-bit algorithms."""
-    return b64url(hashlib.sha256(value.encode("ascii")).digest()[:16])
+def half_hash(value: str, hash_name: Literal["sha256", "sha512"] = "sha256") -> str:
+    """Left half of a digest, base64url: OIDC Core 3.1.3.6 at_hash.
+
+    SHA-256 for RS256 and ES256; SHA-512 for EdDSA over Ed25519, as the OpenID Connect
+    Token Hash Algorithms guide settles it (crypto.jwt.id_token_hash picks by alg).
+    """
+    full = hashlib.new(hash_name, value.encode("ascii")).digest()
+    return b64url(full[: len(full) // 2])
 
 
 def log_id(secret: str) -> str:

@@ -37,6 +37,13 @@ class SQLRefreshTokenRepo:
             },
         )
 
+    async def get(self, token_hash: bytes) -> RefreshToken | None:
+        row = await self._conn.fetch_one(
+            f"SELECT {_COLUMNS} FROM refresh_tokens WHERE token_hash = :token_hash",
+            {"token_hash": token_hash},
+        )
+        return None if row is None else _token(row)
+
     async def rotate(self, token_hash: bytes, now: Timestamp) -> RefreshToken:
         row = await self._conn.fetch_one(
             "UPDATE refresh_tokens SET rotated_at = :now WHERE token_hash = :token_hash "
@@ -45,12 +52,9 @@ class SQLRefreshTokenRepo:
         )
         if row is not None:
             return _token(row)
-        row = await self._conn.fetch_one(
-            f"SELECT {_COLUMNS} FROM refresh_tokens WHERE token_hash = :token_hash",
-            {"token_hash": token_hash},
-        )
-        if row is not None and row["rotated_at"] is not None:
-            raise RefreshReusedError(_token(row))
+        token = await self.get(token_hash)
+        if token is not None and token.rotated_at is not None:
+            raise RefreshReusedError(token)
         raise UnknownRefreshTokenError
 
     async def revoke_unrotated(self, grant_id: str, now: Timestamp) -> None:

@@ -10,6 +10,7 @@ from starlette.responses import Response
 from tessera.core.errors import (
     InsufficientScopeError,
     InvalidClientError,
+    MissingTokenError,
     OAuthError,
     SlowDownError,
 )
@@ -44,8 +45,15 @@ def json_error(err: OAuthError) -> Response:
 
 
 def bearer_error(err: OAuthError, *, scope: str | None = None) -> Response:
-    """An RFC 6750 3 error answer with its WWW-Authenticate challenge."""
-    params = [f'error="{err.error}"', f'error_description="{err.description}"']
+    """An RFC 6750 3 error answer with its WWW-Authenticate challenge.
+
+    A request without any token gets a bare challenge: "If the request lacks any
+    authentication information ..., the resource server SHOULD NOT include an error
+    code or other error information" (RFC 6750 3.1).
+    """
+    params = ['realm="tessera"']
+    if not isinstance(err, MissingTokenError):
+        params += [f'error="{err.error}"', f'error_description="{err.description}"']
     if isinstance(err, InsufficientScopeError) and scope:
         params.append(f'scope="{scope}"')
     headers = {**NO_STORE, "WWW-Authenticate": "Bearer " + ", ".join(params)}

@@ -7,7 +7,7 @@ from pathlib import Path
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from tessera.web.endpoints import discovery
+from tessera.web.endpoints import discovery, introspection, revocation, token, userinfo
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -20,5 +20,9 @@ routes = [
     ),
     Route("/.well-known/jwks.json", discovery.jwks, methods=["GET"]),
     Route("/healthz", discovery.healthz, methods=["GET"]),
+    Route("/oauth/token", token.token, methods=["POST"]),
+    Route("/oauth/revoke", revocation.revoke, methods=["POST"]),
+    Route("/oauth/introspect", introspection.introspect, methods=["POST"]),
+    Route("/userinfo", userinfo.userinfo, methods=["GET", "POST"]),
     Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
 ]

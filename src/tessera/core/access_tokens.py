@@ -1,0 +1,101 @@
+"""tessera's own access tokens where tessera consumes them: userinfo, introspection and
+revocation (resource servers use `tessera.resource`).
+
+RFC 6750 2.1/2.2 (the token in the Authorization header or, for POST, the form body;
+one method per request) and RFC 9068 4 (signature by a published key, `typ` at+jwt,
+`iss`, `exp`). On top of the JWT checks, a token is dead when its jti is on the
+revocation list or its grant was revoked: the jti names the grant (core.tokens).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from joserfc.jwk import KeySet
+
+from tessera.core.errors import InvalidRequestError, InvalidTokenError, MissingTokenError
+from tessera.core.models import Timestamp
+from tessera.core.ports import Repos
+from tessera.core.tokens import ACCESS_TOKEN_TYPE, grant_id_of
+from tessera.crypto.jwt import JWTError, verify_jwt
+
+MAX_TOKEN_LENGTH = 8192
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AccessToken:
+    """A verified access token: the claims tessera relies on, and all of them."""
+
+    jti: str
+    subject: str
+    client_id: str
+    scope: frozenset[str]
+    expires_at: Timestamp
+    claims: dict[str, Any] = field(repr=False)
+
+
+def parse_bearer_token(authorization: str | None, form_token: str | None) -> str:
+    """The access token of a request.
+
+    Raises:
+        MissingTokenError: no Bearer credentials at all.
+        InvalidRequestError: the token is sent twice, empty or oversized.
+    """
+    if authorization is None:
+        if form_token is None:
+            raise MissingTokenError(detail="no access token")
+        return form_token
+    scheme, _, token = authorization.strip().partition(" ")
+    if scheme.lower() != "bearer":
+        raise MissingTokenError(detail="Authorization is not Bearer")
+    token = token.strip()
+    if form_token is not None:
+        raise InvalidRequestError("Send the access token once: in the header or the body.")
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        raise InvalidRequestError("The Bearer access token is empty or too long.")
+    return token
+
+
+def decode_access_token(token: str, keys: KeySet, *, issuer: str, now: Timestamp) -> AccessToken:
+    """Check the JWT alone: signature, type, issuer, expiry and the claims we rely on.
+
+    Raises:
+        InvalidTokenError: any of them fails.
+    """
+    try:
+        claims = verify_jwt(
+            token, keys, issuer=issuer, audience=None, typ=ACCESS_TOKEN_TYPE, now=now
+        )
+    except JWTError as exc:
+        raise InvalidTokenError(detail=f"access token: {exc}") from None
+    jti, sub, client_id, scope = (claims.get(n) for n in ("jti", "sub", "client_id", "scope"))
+    if not all(isinstance(value, str) for value in (jti, sub, client_id, scope)):
+        raise InvalidTokenError(detail="access token lacks jti, sub, client_id or scope")
+    return AccessToken(
+        jti=str(jti),
+        subject=str(sub),
+        client_id=str(client_id),
+        scope=frozenset(str(scope).split()),
+        expires_at=int(claims["exp"]),
+        claims=claims,
+    )
+
+
+async def verify_access_token(
+    token: str, keys: KeySet, *, issuer: str, now: Timestamp, repos: Repos
+) -> AccessToken:
+    """A live access token: valid as a JWT, not revoked, and its grant not revoked.
+
+    Raises:
+        InvalidTokenError: the token is invalid, expired or revoked.
+    """
+    access = decode_access_token(token, keys, issuer=issuer, now=now)
+    if await repos.revocations.is_revoked(access.jti):
+        raise InvalidTokenError(detail=f"access token {access.jti} revoked")
+    grant_id = grant_id_of(access.jti)
+    if grant_id is not None:
+        grant = await repos.grants.get(grant_id)
+        if grant is None or grant.revoked_at is not None:
+            raise InvalidTokenError(detail=f"grant {grant_id} revoked")
+    return access

@@ -1,0 +1,35 @@
+"""The UserInfo endpoint's answer: OIDC Core 5.3 (claims by granted scope, 5.4).
+
+The access token must carry `openid`; tessera only adds the userinfo URL to `aud`
+when it does, so the scope check covers the audience too.
+"""
+
+from __future__ import annotations
+
+from joserfc.jwk import KeySet
+
+from tessera.core.access_tokens import verify_access_token
+from tessera.core.errors import InsufficientScopeError, InvalidTokenError
+from tessera.core.models import Timestamp
+from tessera.core.ports import Repos
+from tessera.core.tokens import Claims, build_profile_claims
+
+USERINFO_SCOPE = "openid"
+
+
+async def build_userinfo(
+    token: str, keys: KeySet, *, issuer: str, now: Timestamp, repos: Repos
+) -> Claims:
+    """`sub` and the profile/email claims the token's scope releases.
+
+    Raises:
+        InvalidTokenError: the token is invalid, expired or revoked, or its user is gone.
+        InsufficientScopeError: the token lacks `openid`.
+    """
+    access = await verify_access_token(token, keys, issuer=issuer, now=now, repos=repos)
+    if USERINFO_SCOPE not in access.scope:
+        raise InsufficientScopeError(detail="userinfo needs the openid scope")
+    user = await repos.users.get(access.subject)
+    if user is None:
+        raise InvalidTokenError(detail="the user of the token no longer exists")
+    return {"sub": user.id, **build_profile_claims(user, access.scope)}

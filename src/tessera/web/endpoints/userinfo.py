@@ -1,0 +1,43 @@
+"""GET|POST /userinfo (OIDC Core 5.3) with a Bearer access token (RFC 6750 2.1, 2.2)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from tessera.core.access_tokens import parse_bearer_token
+from tessera.core.errors import OAuthError
+from tessera.core.params import parse_params
+from tessera.core.userinfo import USERINFO_SCOPE, build_userinfo
+from tessera.web.forms import form_pairs
+from tessera.web.oauth import refuse
+from tessera.web.responses import NO_STORE, json_response
+from tessera.web.runtime import runtime
+
+
+async def _body_params(request: Request) -> Mapping[str, str]:
+    """A POST may carry the token in a form body; a bodiless POST or a GET has none."""
+    if request.method != "POST" or "content-type" not in request.headers:
+        return {}
+    return parse_params(await form_pairs(request))
+
+
+async def userinfo(request: Request) -> Response:
+    rt = runtime(request)
+    try:
+        params = await _body_params(request)
+        token = parse_bearer_token(request.headers.get("authorization"), params.get("access_token"))
+        keyring = await rt.fresh_keyring()
+        async with rt.store.transaction() as tx:
+            claims = await build_userinfo(
+                token,
+                keyring.verification_keys,
+                issuer=rt.settings.issuer,
+                now=rt.now(),
+                repos=tx,
+            )
+    except OAuthError as err:
+        return refuse(request, err, bearer_scope=USERINFO_SCOPE)
+    return json_response(claims, headers=NO_STORE)

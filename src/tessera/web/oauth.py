@@ -1,0 +1,58 @@
+"""What the token, revocation and introspection endpoints share: reading a client's
+form, the token policy from settings, and refusing with one log line.
+
+The log line carries the error and its internal detail, never a token, code or secret
+(details are written not to hold one), so a refusal can be traced by request id.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from tessera.core.client_auth import ClientCredentials, parse_client_credentials
+from tessera.core.errors import OAuthError
+from tessera.core.params import parse_params
+from tessera.core.tokens import TokenPolicy
+from tessera.settings import Settings
+from tessera.web.forms import form_pairs
+from tessera.web.responses import bearer_error, json_error
+
+log = logging.getLogger("tessera.oauth")
+
+
+async def read_client_form(request: Request) -> tuple[Mapping[str, str], ClientCredentials]:
+    """The form parameters and the client credentials they (or Basic) carry.
+
+    Raises:
+        InvalidRequestError, InvalidClientError: see parse_params and parse_client_credentials.
+    """
+    params = parse_params(await form_pairs(request))
+    return params, parse_client_credentials(request.headers.get("authorization"), params)
+
+
+def token_policy(settings: Settings) -> TokenPolicy:
+    return TokenPolicy(
+        issuer=settings.issuer,
+        access_token_lifetime=settings.access_token_lifetime,
+        id_token_lifetime=settings.id_token_lifetime,
+        refresh_token_lifetime=settings.refresh_token_sliding_lifetime,
+    )
+
+
+def refuse(request: Request, err: OAuthError, *, bearer_scope: str | None = None) -> Response:
+    """Log why, then answer RFC 6749 5.2 JSON, or an RFC 6750 challenge for bearer_scope."""
+    log.info(
+        "%s %s refused: %s (%s) request_id=%s",
+        request.method,
+        request.url.path,
+        err.error,
+        err.detail,
+        getattr(request.state, "request_id", "-"),
+    )
+    if bearer_scope is not None:
+        return bearer_error(err, scope=bearer_scope)
+    return json_error(err)
