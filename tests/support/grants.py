@@ -7,14 +7,22 @@ the consent step writes them (`tx.grants.add(grant, digest(code))`).
 from __future__ import annotations
 
 import secrets
+import sqlite3
 from collections.abc import Iterable
+from contextlib import closing
 from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+import httpx
 
 from tessera.core.models import Api, ApiScope, AuthMethod, Client, Grant, GrantType, User
 from tessera.core.registration import build_client
 from tessera.crypto.keys import Algorithm
 from tessera.crypto.tokens import SecretKind, digest, new_id, new_secret, s256
 from tessera.store import Store
+from tessera.store.engine import sqlite_path
+from tests.support.tokens import basic
 
 REDIRECT_URI = "https://app.test/callback"
 API_ID = "https://api.example.test"
@@ -152,3 +160,49 @@ def code_form(issued: IssuedCode, client_id: str | None = None, **extra: str) ->
         form["client_id"] = client_id
     form.update(extra)
     return form
+
+
+def authenticate(client: RegisteredClient, form: dict[str, str]) -> dict[str, str]:
+    """Add the client's credentials the way it registered; return the headers to send."""
+    if client.client.auth_method is AuthMethod.CLIENT_SECRET_BASIC:
+        assert client.secret is not None
+        return basic(client.client_id, client.secret)
+    form["client_id"] = client.client_id
+    if client.secret is not None:
+        form["client_secret"] = client.secret
+    return {}
+
+
+async def obtain_tokens(
+    http: httpx.AsyncClient, store: Store, client: RegisteredClient, *, now: int, **grant: Any
+) -> dict[str, Any]:
+    """Approve a grant and redeem its code: the token response of a completed flow."""
+    issued = await add_grant(store, client, now=now, **grant)
+    form = code_form(issued)
+    response = await http.post("/oauth/token", data=form, headers=authenticate(client, form))
+    assert response.status_code == 200, response.text
+    tokens: dict[str, Any] = response.json()
+    return tokens
+
+
+async def refresh(
+    http: httpx.AsyncClient, client: RegisteredClient, refresh_token: str, **extra: str
+) -> httpx.Response:
+    form = {"grant_type": "refresh_token", "refresh_token": refresh_token, **extra}
+    return await http.post("/oauth/token", data=form, headers=authenticate(client, form))
+
+
+async def delete_user_bypassing_cascades(database_url: str, user_id: str) -> None:
+    """Delete a user but not its grants, as no tessera code path can: for testing the
+    defensive checks that a grant's user still exists."""
+    if database_url.startswith("sqlite"):
+        # A new sqlite3 connection does not enforce foreign keys unless told to.
+        with closing(sqlite3.connect(sqlite_path(database_url))) as conn, conn:
+            conn.execute("DELETE FROM users WHERE id = ?", (user_id,))
+        return
+    conn = await asyncpg.connect(database_url)
+    try:
+        await conn.execute("SET session_replication_role = replica")
+        await conn.execute("DELETE FROM users WHERE id = $1", user_id)
+    finally:
+        await conn.close()

@@ -34,8 +34,11 @@ async def exchange(request: TokenRequest) -> TokenResponse:
             window revokes the family), another client's token, a revoked or ended grant.
         InvalidScopeError: a scope wider than the one granted.
     """
-    presented = require(request.params, "refresh_token")
-    token, reused = await _rotate(request, digest(presented))
+    token_hash = digest(require(request.params, "refresh_token"))
+    requested = request.params.get("scope")
+    if requested is not None:
+        await _check_scope(request, token_hash, requested)
+    token, reused = await _rotate(request, token_hash)
     if reused and not is_within_grace(
         token.rotated_at or 0, request.now, request.client.refresh_grace_seconds
     ):
@@ -44,10 +47,18 @@ async def exchange(request: TokenRequest) -> TokenResponse:
     grant = await _live_grant(request, token.grant_id)
     if reused:
         await request.repos.refresh_tokens.revoke_unrotated(grant.id, request.now)
-    scope = narrow_scope(token.scope, request.params.get("scope"))
+    scope = narrow_scope(token.scope, requested)
     return await issue_user_tokens(
         request, grant, scope=scope, refresh_scope=token.scope, nonce=None
     )
+
+
+async def _check_scope(request: TokenRequest, token_hash: bytes, requested: str) -> None:
+    """Refuse a wider scope before rotating, so that the refusal does not cost the
+    client its refresh token (the transaction keeps writes made before an OAuthError)."""
+    stored = await request.repos.refresh_tokens.get(token_hash)
+    if stored is not None:
+        narrow_scope(stored.scope, requested)
 
 
 async def _rotate(request: TokenRequest, token_hash: bytes) -> tuple[RefreshToken, bool]:
