@@ -54,14 +54,13 @@ class JWKSCache:
         return None
 
     async def current(self) -> JWSVerifier:
-        """The cached keys, refreshed first if they are older than the TTL.
+        """The keys for a request that found `fresh()` empty: refetched if the rate limit
+        allows (or after a fetch already under way), else the stale ones.
 
         Raises:
             TemporarilyUnavailableError: no keys were ever fetched and a fetch fails now
                 (or failed less than `min_refresh_interval` ago).
         """
-        if (verifier := self.fresh()) is not None:
-            return verifier
         await self._refresh()
         if self._verifier is None:
             raise TemporarilyUnavailableError("no signing keys from the issuer yet")
@@ -74,17 +73,15 @@ class JWKSCache:
             await self._refresh()
         return None if self._verifier is seen else self._verifier
 
-    def _may_fetch(self) -> bool:
-        last = self._attempted_at
-        return last is None or abs(self._clock() - last) >= self._min_refresh_interval
-
     async def _refresh(self) -> None:
-        if not self._may_fetch():
-            return
+        # Requests that arrive during a fetch wait for it here, then find it too recent
+        # to repeat: the first requests after a cold start get keys, not a 503.
         async with self._lock:
-            if not self._may_fetch():
-                return  # Another request fetched while this one waited.
-            now = self._attempted_at = self._clock()
+            now = self._clock()
+            last = self._attempted_at
+            if last is not None and abs(now - last) < self._min_refresh_interval:
+                return
+            self._attempted_at = now
             try:
                 verifier = await self._fetch()
             except FetchError as exc:
