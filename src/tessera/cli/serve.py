@@ -19,9 +19,14 @@ def serve(
 ) -> None:
     """Serve the authorization server (schema and signing keys are checked first)."""
     config = settings()
+
+    async def check() -> None:
+        # One event loop for both: an asyncpg pool cannot be closed from another loop.
+        runtime = await open_runtime(config)
+        await runtime.store.close()
+
     try:
-        runtime = asyncio.run(open_runtime(config))
-        asyncio.run(runtime.store.close())
+        asyncio.run(check())
     except (StoreUnavailableError, SchemaOutOfDateError) as exc:
         fail(str(exc))
     options = {
