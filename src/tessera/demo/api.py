@@ -8,8 +8,9 @@ the point is the bearer-token check, not storage.
 from __future__ import annotations
 
 import json
+import time
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 import httpx
@@ -47,14 +48,18 @@ async def _read_text(request: Request) -> str | None:
 
 
 def create_api_app(
-    *, issuer: str, audience: str, http_client: httpx.AsyncClient | None = None
+    *,
+    issuer: str,
+    audience: str,
+    http_client: httpx.AsyncClient | None = None,
+    clock: Callable[[], float] = time.time,
 ) -> Starlette:
     """The sample API for tokens from `issuer` meant for `audience` (its identifier).
 
-    `http_client` reaches the issuer (tests pass one on a mock transport); without it
-    the validator makes and closes its own.
+    `http_client` reaches the issuer and `clock` dates tokens (tests pass their own);
+    without a client the validator makes one and the app's lifespan closes it.
     """
-    validator = BearerTokenValidator(issuer, audience, http_client=http_client)
+    validator = BearerTokenValidator(issuer, audience, http_client=http_client, clock=clock)
     messages: deque[dict[str, str]] = deque(maxlen=MAX_MESSAGES)
     can_read = require_scopes(READ_SCOPE)
     can_write = require_scopes(WRITE_SCOPE)
