@@ -13,8 +13,9 @@ from tessera.core.errors import InvalidRequestError
 
 MAX_VALUE_LENGTH = 2048
 MAX_PARAMETERS = 64
-# Bigger on purpose: an id_token_hint is a whole JWT, a refresh token is 50 characters.
-LONG_VALUES = {"id_token_hint": 8192, "token": 8192, "assertion": 8192}
+# Bigger on purpose: an id_token_hint or access token is a whole JWT; a refresh token is
+# 50 characters.
+LONG_VALUES = {"id_token_hint": 8192, "token": 8192, "access_token": 8192, "assertion": 8192}
 
 
 def parse_params(pairs: Iterable[tuple[str, str]]) -> Mapping[str, str]:
