@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from tessera.crypto.jws import UnknownKeyError, check_algorithms
+from tessera.crypto.jws import JWSVerifier, UnknownKeyError, check_algorithms
 from tessera.crypto.jwt import ALLOWED_ALGORITHMS, JWTError, validate_claims
 from tessera.resource._bearer import parse_authorization
 from tessera.resource._errors import BearerTokenError, InsufficientScopeError, InvalidTokenError
@@ -111,7 +111,14 @@ class BearerTokenValidator:
             self.required_scopes + parse_scope_names(scopes) if scopes else self.required_scopes
         )
         try:
-            access = self._access_token(*await self._verify_signature(token))
+            keys = self._keys.fresh() or await self._keys.current()
+            try:
+                header, payload = keys.verify(token)
+            except UnknownKeyError:
+                header, payload = await self._verify_with_newer_keys(token, keys)
+            except JWTError as exc:
+                raise InvalidTokenError(str(exc)) from None
+            access = self._access_token(header, payload)
             if self._introspector is not None:
                 await self._introspector.verify_active(token, access)
             if needed and not access.has_scopes(needed):
@@ -121,16 +128,15 @@ class BearerTokenValidator:
             raise
         return access
 
-    async def _verify_signature(self, token: str) -> tuple[dict[str, Any], bytes]:
-        keys = self._keys.fresh() or await self._keys.current()
+    async def _verify_with_newer_keys(
+        self, token: str, seen: JWSVerifier
+    ) -> tuple[dict[str, Any], bytes]:
+        """One more try after `seen` lacked the token's kid: the issuer may have rotated."""
+        newer = await self._keys.refreshed(seen)
+        if newer is None:
+            raise InvalidTokenError("unknown kid")
         try:
-            try:
-                return keys.verify(token)
-            except UnknownKeyError:
-                newer = await self._keys.refreshed(keys)
-                if newer is None:
-                    raise
-                return newer.verify(token)
+            return newer.verify(token)
         except JWTError as exc:
             raise InvalidTokenError(str(exc)) from None
 
