@@ -1,0 +1,1 @@
+"""Starting, provisioning and stopping the servers under test, pinned to one core."""
