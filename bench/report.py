@@ -14,8 +14,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from bench.ops import Mode
 from bench.runner import Case, Record
 from bench.stats import Spread, spread
+from bench.target import ALGORITHMS
 
 TESSERA = "tessera"
 PEER = "node-oidc-provider"
@@ -98,7 +100,7 @@ def markdown(title: str, meta: dict[str, Any], summaries: Sequence[Summary]) -> 
     by_key = {(s.target, s.case): s for s in summaries}
     cases = sorted(
         {s.case for s in summaries},
-        key=lambda c: (c.concurrency, c.alg, list(type(c.mode)).index(c.mode)),
+        key=lambda c: (c.concurrency, list(Mode).index(c.mode), ALGORITHMS.index(c.alg)),
     )
     lines = [
         f"# {title}",
@@ -167,8 +169,15 @@ def _meta_line(meta: dict[str, Any]) -> str:
     machine = meta["machine"]
     versions = "; ".join(meta["versions"].values())
     pin = meta["pinning"]
+    calibration = machine.get("calibration", {})
+    signing = (
+        f" (one RSA-2048 / P-256 signature: {calibration['rs256_sign_us']:.0f} / "
+        f"{calibration['es256_sign_us']:.0f} µs CPU)"
+        if calibration
+        else ""
+    )
     return (
-        f"{meta['date']} · {machine['cpu']}, {machine['cores']} cores, Linux "
+        f"{meta['date']} · {machine['cpu']}, {machine['cores']} cores{signing}, Linux "
         f"{machine['kernel']} · Python {meta['python']}, tessera @ {meta['tessera_revision']}; "
         f"{versions} · servers pinned to core {pin['server_core']}, driver to core "
         f"{pin['driver_core']} · {meta['settings']}"

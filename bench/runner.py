@@ -15,6 +15,7 @@ import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ from bench.oidc import CheckError, Endpoints, authorization_request, discover
 from bench.ops import Context, Mode, prepare
 from bench.procstat import ProcessTree
 from bench.servers import peer, tessera
-from bench.servers.process import ServerError
+from bench.servers.process import ServerError, ServerProcess
 from bench.target import FLOW_SCOPE, PASSWORD, REDIRECT_URI, USERNAME, Target
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -140,7 +141,7 @@ async def run_case(live: Live, case: Case, spec: LoadSpec, rep: int) -> Record:
     ctx = Context(live.target, live.target.variants[case.alg], live.endpoints, session)
     try:
         result = await run_load(
-            spec, connector(live.target), lambda conn: prepare(case.mode, ctx, conn), live.tree
+            spec, connector(live.target), partial(prepare, case.mode, ctx), live.tree
         )
     except CheckError as exc:  # the unmeasured setup failed: the mode does not work
         return Record(name, case, rep, None, f"setup failed: {exc}")
@@ -183,11 +184,12 @@ def servers(core: int | None) -> Iterator[list[Target | Unstarted]]:
         CACHE.mkdir(parents=True, exist_ok=True)
         workdir = Path(tempfile.mkdtemp(prefix="run-", dir=CACHE))
         stack.callback(shutil.rmtree, workdir, True)
+        starters: list[tuple[str, Callable[[], tuple[ServerProcess, Target]]]] = [
+            ("tessera", partial(tessera.start, workdir / "tessera", logs, core)),
+            ("node-oidc-provider", partial(peer.start, logs, core)),
+        ]
         targets: list[Target | Unstarted] = []
-        for name, start in (
-            ("tessera", lambda: tessera.start(workdir / "tessera", logs, core)),
-            ("node-oidc-provider", lambda: peer.start(logs, core)),
-        ):
+        for name, start in starters:
             try:
                 server, target = start()
             except ServerError as exc:
