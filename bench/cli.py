@@ -14,7 +14,6 @@ from bench.driver import LoadSpec
 from bench.environment import describe
 from bench.ops import Mode
 from bench.runner import Case, Record, Unstarted, execute, pin_driver, servers
-from bench.servers.peer import SPEC, node_version
 from bench.target import ALGORITHMS
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -85,7 +84,6 @@ def main(defaults: Defaults) -> None:
         versions = {
             t.name: t.version if not isinstance(t, Unstarted) else "did not start" for t in targets
         }
-        versions.setdefault("node-oidc-provider", f"{SPEC} on Node.js {node_version()}")
         meta = describe(versions, pinning)
         meta["settings"] = (
             f"warm-up {args.warmup:g} s, {args.duration:g} s measured, {args.reps} rep(s), "

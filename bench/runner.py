@@ -129,7 +129,7 @@ async def attach(target: Target, algs: Sequence[str]) -> Live:
         try:
             sessions[alg] = await _session(target, endpoints, alg)
         except CheckError as exc:
-            sessions[alg], error = None, f"signing in failed: {exc}"
+            sessions[alg], error = None, f"needs a signed-in session; signing in failed: {exc}"
     return Live(target, ProcessTree(target.pid), endpoints, sessions, error)
 
 
