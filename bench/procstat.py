@@ -77,11 +77,9 @@ def descendants(root: int) -> list[int]:
             stat = _read_stat(int(entry.name))
             if stat is not None:
                 children.setdefault(stat.ppid, []).append(stat.pid)
-    tree, todo = [], [root]
-    while todo:
-        pid = todo.pop()
-        tree.append(pid)
-        todo.extend(children.get(pid, ()))
+    tree = [root]
+    for pid in tree:  # grows while walked; parent links cannot form a cycle
+        tree.extend(children.get(pid, ()))
     return tree
 
 
