@@ -13,6 +13,8 @@ from typing import Any
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
+import tessera
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -23,7 +25,13 @@ def cpu_model(cpuinfo: str) -> str:
     return platform.processor() or "unknown"
 
 
-def _git_revision() -> str:
+def _tessera_revision() -> str:
+    """The commit of the tessera actually imported (and so served), marked +dirty when
+    its sources differ from that commit; a tessera from elsewhere is named by path."""
+    source = Path(tessera.__file__).resolve().parent
+    if not source.is_relative_to(REPO / "src"):
+        return f"from {source}"
+
     def git(*args: str) -> str:
         return subprocess.run(
             ["git", *args], cwd=REPO, capture_output=True, text=True, timeout=30
@@ -67,7 +75,7 @@ def describe(versions: dict[str, str], pinning: dict[str, int | None]) -> dict[s
             "calibration": calibrate(),
         },
         "python": platform.python_version(),
-        "tessera_revision": _git_revision(),
+        "tessera_revision": _tessera_revision(),
         "versions": versions,
         "pinning": pinning,
     }
