@@ -120,12 +120,6 @@ class CookieJar:
         )
 
 
-@dataclass(frozen=True)
-class SignedIn:
-    cookie_header: str  # what the driver sends to the authorization endpoint
-    location: str  # the final redirect to the client, carrying a code
-
-
 async def sign_in(
     conn: Connection,
     origin: str,
@@ -133,8 +127,9 @@ async def sign_in(
     redirect_uri: str,
     username: str,
     password: str,
-) -> SignedIn:
-    """Walk from an authorization request (path?query) to the redirect to the client."""
+) -> str:
+    """Walk from an authorization request (path?query) to the redirect to the client;
+    return the Cookie header a signed-in browser sends to the authorization endpoint."""
     jar = CookieJar()
     method, target, body = "GET", start, b""
     for _ in range(MAX_STEPS):
@@ -146,8 +141,7 @@ async def sign_in(
         location = response.header("location")
         if response.status in {301, 302, 303, 307} and location:
             if location.startswith(redirect_uri):
-                path = urlsplit(start).path
-                return SignedIn(cookie_header=jar.header(path), location=location)
+                return jar.header(urlsplit(start).path)
             method, target, body = "GET", _same_origin(origin, target, location), b""
         elif response.status == 200 and b"<form" in response.body:
             forms = parse_forms(response.body.decode("utf-8", "replace"))

@@ -108,12 +108,9 @@ async def _session(target: Target, endpoints: Endpoints, alg: str) -> str:
     )
     conn = connector(target)()
     try:
-        signed_in = await sign_in(
-            conn, target.origin, start.target, REDIRECT_URI, USERNAME, PASSWORD
-        )
+        return await sign_in(conn, target.origin, start.target, REDIRECT_URI, USERNAME, PASSWORD)
     finally:
         await conn.close()
-    return signed_in.cookie_header
 
 
 async def attach(target: Target, algs: Sequence[str]) -> Live:
