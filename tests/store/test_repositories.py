@@ -319,20 +319,43 @@ async def test_interactions_expire_and_are_deleted(store: Store) -> None:
         await tx.interactions.add(b"i" * 32, '{"a": 1}', NOW, NOW + 60)
         assert await tx.interactions.get(b"i" * 32, NOW) == '{"a": 1}'
         assert await tx.interactions.get(b"i" * 32, NOW + 60) is None
-        await tx.interactions.delete(b"i" * 32)
+        assert await tx.interactions.delete(b"i" * 32)
         assert await tx.interactions.get(b"i" * 32, NOW) is None
+        assert not await tx.interactions.delete(b"i" * 32)
 
 
-async def test_throttle_counts_in_a_window_blocks_over_limit_and_resets(store: Store) -> None:
+async def test_concurrent_finishes_of_one_interaction_succeed_exactly_once(store: Store) -> None:
     async with store.transaction() as tx:
-        hits = [await tx.throttles.hit("k", NOW + i, 60, 3, 300) for i in range(4)]
-        assert hits == [0, 0, 0, NOW + 3 + 300]
-        assert await tx.throttles.blocked_until("k") == NOW + 303
-        # A new window restarts the count but keeps the block until it ends.
-        assert await tx.throttles.hit("k", NOW + 100, 60, 3, 300) == NOW + 303
+        await tx.interactions.add(b"j" * 32, "{}", NOW, NOW + 60)
+
+    async def finish() -> bool:
+        async with store.transaction() as tx:
+            return await tx.interactions.delete(b"j" * 32)
+
+    assert sorted(await asyncio.gather(finish(), finish(), finish())) == [False, False, True]
+
+
+async def test_throttle_counts_in_fixed_windows_and_blocks_until_reset(store: Store) -> None:
+    async with store.transaction() as tx:
+        assert [await tx.throttles.count("k", NOW + i, 60) for i in range(3)] == [1, 2, 3]
+        # The window started at NOW; 60 s later a new one starts at 1.
+        assert await tx.throttles.count("k", NOW + 60, 60) == 1
+        assert await tx.throttles.count("k", NOW + 61, 60) == 2
+        assert await tx.throttles.blocked_until("k") == 0
+        await tx.throttles.block("k", NOW + 300)
+        await tx.throttles.block("k", NOW + 100)  # A shorter block keeps the longer one.
+        assert await tx.throttles.blocked_until("k") == NOW + 300
         await tx.throttles.reset("k")
         assert await tx.throttles.blocked_until("k") == 0
-        assert await tx.throttles.hit("k2", NOW, 60, 0, 5) == NOW + 5
+        assert await tx.throttles.count("k", NOW + 62, 60) == 1
+
+
+async def test_concurrent_throttle_counts_are_all_counted(store: Store) -> None:
+    async def count() -> int:
+        async with store.transaction() as tx:
+            return await tx.throttles.count("c", NOW, 60)
+
+    assert sorted(await asyncio.gather(*(count() for _ in range(5)))) == [1, 2, 3, 4, 5]
 
 
 async def test_audit_tail_returns_latest_in_order(store: Store) -> None:

@@ -14,8 +14,11 @@ OAuthError                       error, description, status_code, redirectable, 
 ├─ LoginRequiredError            login_required             400  OIDC Core 3.1.2.6
 ├─ ConsentRequiredError          consent_required           400
 ├─ InteractionRequiredError      interaction_required       400
+├─ RequestNotSupportedError      request_not_supported      400  OIDC Core 6
+├─ RequestURINotSupportedError   request_uri_not_supported  400
 ├─ InvalidRedirectURIError       invalid_redirect_uri       400  never redirected
 ├─ UnknownClientError            invalid_client             400  at /authorize: never redirected
+├─ UnknownInteractionError       invalid_request            400  login/consent: never redirected
 ├─ InvalidTokenError             invalid_token              401  RFC 6750
 │  └─ MissingTokenError          invalid_token              401  no token: bare challenge (3.1)
 ├─ InsufficientScopeError        insufficient_scope         403  RFC 6750
@@ -141,6 +144,20 @@ class InteractionRequiredError(OAuthError):
     default_description = "The user must interact with the authorization server."
 
 
+class RequestNotSupportedError(OAuthError):
+    """A request object was sent; tessera does not accept them (OIDC Core 6)."""
+
+    error = "request_not_supported"
+    default_description = "The request parameter is not supported."
+
+
+class RequestURINotSupportedError(OAuthError):
+    """A request_uri was sent; tessera does not accept them (OIDC Core 6)."""
+
+    error = "request_uri_not_supported"
+    default_description = "The request_uri parameter is not supported."
+
+
 class InvalidRedirectURIError(OAuthError):
     """The redirect URI is missing or not registered: show a page, never redirect."""
 
@@ -155,6 +172,18 @@ class UnknownClientError(OAuthError):
     error = "invalid_client"
     redirectable = False
     default_description = "The client_id is missing or unknown."
+
+
+class UnknownInteractionError(OAuthError):
+    """A login or consent page names a sign-in that expired or is finished: the request
+    it belonged to is gone, so there is nowhere to redirect; show a page."""
+
+    error = "invalid_request"
+    redirectable = False
+    default_description = (
+        "This sign-in request has expired or was already completed. "
+        "Go back to the application and start again."
+    )
 
 
 class InvalidTokenError(OAuthError):

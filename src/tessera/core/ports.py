@@ -183,19 +183,26 @@ class InteractionRepo(Protocol):
     async def get(self, id_hash: bytes, now: Timestamp) -> str | None:
         """The payload of an unexpired interaction, or None."""
 
-    async def delete(self, id_hash: bytes) -> None:
-        """Finish an interaction (it cannot be replayed)."""
+    async def delete(self, id_hash: bytes) -> bool:
+        """Finish an interaction so it cannot be replayed; True if this call removed it.
+
+        One statement: of two concurrent calls for the same id, exactly one gets True.
+        """
 
 
 class ThrottleRepo(Protocol):
     async def blocked_until(self, key: str) -> Timestamp:
         """When the key is unblocked (0 if it never was)."""
 
-    async def hit(
-        self, key: str, now: Timestamp, window: int, limit: int, block_for: int
-    ) -> Timestamp:
-        """Count one event in a fixed window; when the count exceeds `limit`, block the
-        key until `now + block_for`. Returns the resulting `blocked_until` (0 if free)."""
+    async def count(self, key: str, now: Timestamp, window: int) -> int:
+        """Count one event and return the key's count in its current window.
+
+        Windows are fixed: the first event after `window` seconds starts a new one at 1.
+        One statement, so concurrent events on several nodes are all counted.
+        """
+
+    async def block(self, key: str, until: Timestamp) -> None:
+        """Refuse a counted key until `until`; an existing longer block is kept."""
 
     async def reset(self, key: str) -> None:
         """Forget the key's count (a successful login clears its account counter)."""

@@ -7,7 +7,8 @@ private-use scheme).
 
 from __future__ import annotations
 
-from urllib.parse import SplitResult, urlsplit
+from collections.abc import Iterable
+from urllib.parse import SplitResult, urlencode, urlsplit
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 MAX_REDIRECT_URI_LENGTH = 2000
@@ -81,3 +82,12 @@ def match_redirect_uri(registered: tuple[str, ...], candidate: str, *, public: b
         ):
             return True
     return False
+
+
+def add_query(uri: str, params: Iterable[tuple[str, str]]) -> str:
+    """The URI with parameters added to its query, which it keeps (RFC 6749 3.1.2:
+    the redirection endpoint URI "MUST retain the query component")."""
+    query = urlencode(list(params))
+    if not query:
+        return uri
+    return uri + ("&" if "?" in uri else "?") + query

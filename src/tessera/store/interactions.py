@@ -31,7 +31,8 @@ class SQLInteractionRepo:
         )
         return None if row is None else str(row["payload"])
 
-    async def delete(self, id_hash: bytes) -> None:
-        await self._conn.execute(
+    async def delete(self, id_hash: bytes) -> bool:
+        deleted = await self._conn.execute(
             "DELETE FROM interactions WHERE id_hash = :id_hash", {"id_hash": id_hash}
         )
+        return deleted > 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tessera.core.models import Timestamp
 from tessera.store.engine import Connection
+from tessera.store.errors import StoreError
 
 
 class SQLThrottleRepo:
@@ -16,30 +17,28 @@ class SQLThrottleRepo:
         )
         return 0 if row is None else int(row["blocked_until"])
 
-    async def hit(
-        self, key: str, now: Timestamp, window: int, limit: int, block_for: int
-    ) -> Timestamp:
-        # One statement: a new window restarts the count, an over-limit count blocks.
+    async def count(self, key: str, now: Timestamp, window: int) -> int:
         row = await self._conn.fetch_one(
             "INSERT INTO throttles (key, hits, window_started_at, blocked_until) "
-            "VALUES (:key, 1, :now, CASE WHEN 1 > :limit THEN :until ELSE 0 END) "
+            "VALUES (:key, 1, :now, 0) "
             "ON CONFLICT (key) DO UPDATE SET "
             "hits = CASE WHEN throttles.window_started_at <= :window_start THEN 1 "
             "ELSE throttles.hits + 1 END, "
             "window_started_at = CASE WHEN throttles.window_started_at <= :window_start "
-            "THEN :now ELSE throttles.window_started_at END, "
-            "blocked_until = CASE WHEN throttles.window_started_at > :window_start "
-            "AND throttles.hits + 1 > :limit THEN :until ELSE throttles.blocked_until END "
-            "RETURNING blocked_until",
-            {
-                "key": key,
-                "now": now,
-                "limit": limit,
-                "until": now + block_for,
-                "window_start": now - window,
-            },
+            "THEN :now ELSE throttles.window_started_at END "
+            "RETURNING hits",
+            {"key": key, "now": now, "window_start": now - window},
         )
-        return 0 if row is None else int(row["blocked_until"])
+        if row is None:
+            raise StoreError("throttle upsert returned no row")
+        return int(row["hits"])
+
+    async def block(self, key: str, until: Timestamp) -> None:
+        await self._conn.execute(
+            "UPDATE throttles SET blocked_until = :until "
+            "WHERE key = :key AND blocked_until < :until",
+            {"key": key, "until": until},
+        )
 
     async def reset(self, key: str) -> None:
         await self._conn.execute("DELETE FROM throttles WHERE key = :key", {"key": key})

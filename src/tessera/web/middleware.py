@@ -21,13 +21,10 @@ import secrets
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tessera.store.errors import StoreUnavailableError
+from tessera.web.csp import PAGE_CSP
 
 log = logging.getLogger("tessera.web")
 
-PAGE_CSP = (
-    "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; "
-    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-)
 _ALWAYS = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),

@@ -7,7 +7,16 @@ from pathlib import Path
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from tessera.web.endpoints import discovery, introspection, revocation, token, userinfo
+from tessera.web.endpoints import (
+    authorize,
+    discovery,
+    introspection,
+    logout,
+    revocation,
+    token,
+    userinfo,
+)
+from tessera.web.ui import consent, login
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -20,6 +29,12 @@ routes = [
     ),
     Route("/.well-known/jwks.json", discovery.jwks, methods=["GET"]),
     Route("/healthz", discovery.healthz, methods=["GET"]),
+    Route("/authorize", authorize.authorize, methods=["GET", "POST"]),
+    Route("/u/login", login.login_page, methods=["GET"]),
+    Route("/u/login", login.submit_login, methods=["POST"]),
+    Route("/u/consent", consent.consent_page, methods=["GET"]),
+    Route("/u/consent", consent.submit_consent, methods=["POST"]),
+    Route("/logout", logout.logout, methods=["GET", "POST"]),
     Route("/oauth/token", token.token, methods=["POST"]),
     Route("/oauth/revoke", revocation.revoke, methods=["POST"]),
     Route("/oauth/introspect", introspection.introspect, methods=["POST"]),

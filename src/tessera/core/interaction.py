@@ -1,0 +1,90 @@
+"""Does an authorization request need the person: to sign in, to consent, or neither?
+
+The policy is a short list of named checks, and the login and consent pages only carry
+out what it decides. Login comes first: with no session there is nobody to ask for
+consent. OIDC Core 3.1.2.1 for `prompt` and `max_age`; under `prompt=none` a needed
+interaction becomes the error the client asked for (login_required, consent_required)
+instead of a page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tessera.core.authorize import AuthorizationRequest
+from tessera.core.errors import ConsentRequiredError, LoginRequiredError
+from tessera.core.models import Consent, Prompt, Session, Timestamp
+
+
+@dataclass(frozen=True, slots=True)
+class Interaction:
+    """What to ask the person (LOGIN or CONSENT), and the check that asked for it."""
+
+    prompt: Prompt
+    reason: str
+
+
+def login_reason(
+    request: AuthorizationRequest,
+    session: Session | None,
+    *,
+    now: Timestamp,
+    login_sid: str | None = None,
+) -> str | None:
+    """Why the person must sign in, or None.
+
+    `login_sid` is the session signed in while handling this very request: it satisfies
+    `prompt=login` and `max_age`, which would otherwise ask again and again.
+    """
+    if session is None:
+        return "no_session"
+    if session.sid == login_sid:
+        return None
+    if Prompt.LOGIN in request.prompt:
+        return "prompt_login"
+    if request.max_age is not None and now - session.auth_time > request.max_age:
+        return "max_age"
+    return None
+
+
+def consent_reason(request: AuthorizationRequest, consent: Consent | None) -> str | None:
+    """Why the person must consent, or None.
+
+    First-party clients are the operator's own apps and never ask. Otherwise a remembered
+    consent for this client and audience must cover every requested scope.
+    """
+    if request.client.first_party:
+        return None
+    if Prompt.CONSENT in request.prompt:
+        return "prompt_consent"
+    if consent is None or not consent.scope.issuperset(request.scope):
+        return "scope_not_granted"
+    return None
+
+
+def required_interaction(
+    request: AuthorizationRequest,
+    session: Session | None,
+    consent: Consent | None,
+    *,
+    now: Timestamp,
+    login_sid: str | None = None,
+) -> Interaction | None:
+    """The interaction the request needs next, or None when a code can be issued.
+
+    Raises:
+        LoginRequiredError: prompt=none and the person must sign in.
+        ConsentRequiredError: prompt=none and the person must consent.
+    """
+    silent = Prompt.NONE in request.prompt
+    reason = login_reason(request, session, now=now, login_sid=login_sid)
+    if reason is not None:
+        if silent:
+            raise LoginRequiredError(detail=reason)
+        return Interaction(Prompt.LOGIN, reason)
+    reason = consent_reason(request, consent)
+    if reason is not None:
+        if silent:
+            raise ConsentRequiredError(detail=reason)
+        return Interaction(Prompt.CONSENT, reason)
+    return None

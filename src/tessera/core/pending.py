@@ -1,0 +1,99 @@
+"""Authorization requests waiting for the person while they sign in or consent.
+
+A request is parked as the parameters it was made with, under the digest of a random
+id; the id travels in the page URLs and forms, so a database dump reveals no usable one.
+Picking it up validates it again, so a client, redirect URI, API or scope removed in the
+meantime fails as it would have at /authorize.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from tessera.core.authorize import AuthorizationRequest, parse_authorization_request, resolve_target
+from tessera.core.errors import UnknownInteractionError
+from tessera.core.models import Timestamp
+from tessera.core.ports import Repos
+from tessera.crypto.tokens import SecretKind, digest, new_secret
+
+MAX_ID_LENGTH = 64
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PendingRequest:
+    """A parked request; `login_sid` is the session signed in while it waited."""
+
+    interaction_id: str
+    request: AuthorizationRequest
+    login_sid: str | None = None
+
+
+def build_params(request: AuthorizationRequest) -> dict[str, str]:
+    """The parameters that, parsed again, give back the same request."""
+    target = request.target
+    optional = {
+        "state": target.state,
+        "audience": request.audience,
+        "scope": " ".join(request.scope) or None,
+        "nonce": request.nonce,
+        "prompt": " ".join(sorted(request.prompt)) or None,
+        "max_age": None if request.max_age is None else str(request.max_age),
+        "login_hint": request.login_hint,
+    }
+    return {
+        "response_type": "code",
+        "client_id": target.client.client_id,
+        "redirect_uri": target.redirect_uri,
+        "response_mode": target.response_mode.value,
+        "code_challenge": request.code_challenge,
+        "code_challenge_method": "S256",
+        **{name: value for name, value in optional.items() if value is not None},
+    }
+
+
+async def park(
+    repos: Repos,
+    request: AuthorizationRequest,
+    *,
+    now: Timestamp,
+    lifetime: int,
+    login_sid: str | None = None,
+) -> str:
+    """Store the request; return the id that picks it up again."""
+    interaction_id = new_secret(SecretKind.INTERACTION)
+    payload = json.dumps({"params": build_params(request), "login_sid": login_sid})
+    await repos.interactions.add(digest(interaction_id), payload, now, now + lifetime)
+    return interaction_id
+
+
+async def load_pending(repos: Repos, interaction_id: str | None, now: Timestamp) -> PendingRequest:
+    """The unexpired request parked under this id, validated again.
+
+    Raises:
+        UnknownInteractionError: no such id, or it expired or was finished.
+        OAuthError: the request no longer validates (see authorize.py).
+    """
+    if not interaction_id or len(interaction_id) > MAX_ID_LENGTH:
+        raise UnknownInteractionError(detail="missing or malformed interaction id")
+    payload = await repos.interactions.get(digest(interaction_id), now)
+    if payload is None:
+        raise UnknownInteractionError(detail="interaction expired or finished")
+    stored = json.loads(payload)
+    pairs = list(stored["params"].items())
+    target = await resolve_target(pairs, repos.clients)
+    return PendingRequest(
+        interaction_id=interaction_id,
+        request=await parse_authorization_request(target, pairs, repos.apis),
+        login_sid=stored["login_sid"],
+    )
+
+
+async def finish(repos: Repos, pending: PendingRequest) -> None:
+    """End the interaction, exactly once: a second submit of the same page fails.
+
+    Raises:
+        UnknownInteractionError: another request finished it first.
+    """
+    if not await repos.interactions.delete(digest(pending.interaction_id)):
+        raise UnknownInteractionError(detail="interaction finished concurrently")

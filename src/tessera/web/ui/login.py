@@ -1,0 +1,115 @@
+"""/u/login: the person signs in with a username or email and a password.
+
+GET shows the form for a parked authorization request. POST runs core.login's three
+steps: the password is checked between two transactions, in a worker thread, so that
+argon2 holds neither a database connection nor the event loop.
+"""
+
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from tessera.core.errors import OAuthError
+from tessera.core.login import begin_attempt, check_password, record_failure, record_success
+from tessera.core.pending import PendingRequest, finish, load_pending
+from tessera.core.sessions import load_session
+from tessera.web.authorization import proceed, refuse
+from tessera.web.cookies import SESSION, read_cookie, set_cookie
+from tessera.web.forms import client_ip
+from tessera.web.pages import read_page_form, render_form_page
+from tessera.web.runtime import runtime
+
+FAILED = "Incorrect username or password."
+
+
+async def login_page(request: Request) -> Response:
+    rt = runtime(request)
+    try:
+        async with rt.store.transaction() as tx:
+            pending = await load_pending(tx, request.query_params.get("interaction"), rt.now())
+    except OAuthError as err:
+        return refuse(request, err, None)
+    return login_form(request, pending, login=pending.request.login_hint or "")
+
+
+async def submit_login(request: Request) -> Response:
+    rt = runtime(request)
+    now = rt.now()
+    try:
+        form = await read_page_form(request)
+        login = form.get("username", "")
+        async with rt.store.transaction() as tx:
+            pending = await load_pending(tx, form.get("interaction"), now)
+            attempt = await begin_attempt(
+                tx,
+                login,
+                client_ip=client_ip(request),
+                client_id=pending.request.client.client_id,
+                now=now,
+            )
+        if attempt.retry_after:
+            return login_form(request, pending, login=login, retry_after=attempt.retry_after)
+        check = await run_in_threadpool(check_password, attempt.user, form.get("password", ""))
+        async with rt.store.transaction() as tx:
+            if check.user is None:
+                wait = await record_failure(tx, attempt, now)
+                return login_form(request, pending, login=login, failed=True, retry_after=wait)
+            await finish(tx, pending)
+            previous = await load_session(
+                tx.sessions, read_cookie(request, SESSION, rt.settings), now
+            )
+            cookie, session = await record_success(
+                tx,
+                attempt,
+                check.user,
+                new_hash=check.new_hash,
+                now=now,
+                session_lifetime=rt.settings.session_lifetime,
+                replacing=previous,
+            )
+            response = await proceed(
+                request, tx, pending.request, session, now=now, login_sid=session.sid
+            )
+    except OAuthError as err:
+        return refuse(request, err, None)
+    set_cookie(response, SESSION, cookie, rt.settings, max_age=rt.settings.session_lifetime)
+    return response
+
+
+def login_form(
+    request: Request,
+    pending: PendingRequest,
+    *,
+    login: str,
+    failed: bool = False,
+    retry_after: int = 0,
+) -> Response:
+    """The sign-in form; after a failure, one message whatever went wrong, and a 429
+    with Retry-After while the throttle holds."""
+    message: str | None = FAILED if failed else None
+    if retry_after:
+        wait = f"Too many failed attempts. Try again in {describe_wait(retry_after)}."
+        message = f"{FAILED} {wait}" if failed else wait
+    status = 429 if retry_after else (401 if failed else 200)
+    return render_form_page(
+        request,
+        "login.html",
+        {
+            "client_name": pending.request.client.name,
+            "interaction": pending.interaction_id,
+            "login": login,
+            "error": message,
+        },
+        leads_to=pending.request.target.redirect_uri,
+        status_code=status,
+        headers={"Retry-After": str(retry_after)} if retry_after else None,
+    )
+
+
+def describe_wait(seconds: int) -> str:
+    if seconds < 90:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = -(-seconds // 60)
+    return f"{minutes} minutes"
