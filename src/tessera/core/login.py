@@ -96,16 +96,17 @@ async def begin_attempt(
 
 
 @dataclass(frozen=True, slots=True)
-class PasswordCheck:
-    """The verified user (None if the password or account was wrong), and a new hash
-    when the stored one uses outdated parameters."""
+class VerifiedPassword:
+    """The user whose password matched, and a new hash when the stored one uses
+    outdated parameters."""
 
-    user: User | None = field(repr=False)
+    user: User = field(repr=False)
     new_hash: str | None = field(default=None, repr=False)
 
 
-def check_password(user: User | None, password: str) -> PasswordCheck:
-    """Verify a password in constant work: an unknown user costs a dummy verification.
+def check_password(user: User | None, password: str) -> VerifiedPassword | None:
+    """Verify a password in constant work (an unknown user costs a dummy verification);
+    None when the account or the password is wrong.
 
     Argon2 costs ~150 ms of CPU by design: call this outside any transaction and off
     the event loop.
@@ -113,13 +114,13 @@ def check_password(user: User | None, password: str) -> PasswordCheck:
     if user is None:
         with suppress(PasswordMismatchError):
             verify_password(None, password)
-        return PasswordCheck(None)
+        return None
     try:
         verify_password(user.password_hash, password)
     except PasswordMismatchError:
-        return PasswordCheck(None)
+        return None
     rehash = hash_password(password) if needs_rehash(user.password_hash) else None
-    return PasswordCheck(user, rehash)
+    return VerifiedPassword(user, rehash)
 
 
 async def record_failure(repos: Repos, attempt: LoginAttempt, now: Timestamp) -> int:
@@ -138,9 +139,8 @@ async def record_failure(repos: Repos, attempt: LoginAttempt, now: Timestamp) ->
 async def record_success(
     repos: Repos,
     attempt: LoginAttempt,
-    user: User,
+    check: VerifiedPassword,
     *,
-    new_hash: str | None,
     now: Timestamp,
     session_lifetime: int,
     replacing: Session | None,
@@ -151,10 +151,10 @@ async def record_success(
     limit between guesses at others.
     """
     await repos.throttles.reset(attempt.account_key)
-    if new_hash is not None:
-        await repos.users.set_password_hash(user.id, new_hash)
+    if check.new_hash is not None:
+        await repos.users.set_password_hash(check.user.id, check.new_hash)
     cookie, session = await start_session(
-        repos.sessions, user, now=now, lifetime=session_lifetime, replacing=replacing
+        repos.sessions, check.user, now=now, lifetime=session_lifetime, replacing=replacing
     )
     await _audit(repos, "login.succeeded", attempt, now, sid=session.sid)
     return cookie, session

@@ -12,8 +12,17 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from tessera.core.errors import OAuthError
-from tessera.core.login import begin_attempt, check_password, record_failure, record_success
+from tessera.core.login import (
+    LoginAttempt,
+    VerifiedPassword,
+    begin_attempt,
+    check_password,
+    record_failure,
+    record_success,
+)
+from tessera.core.models import Timestamp
 from tessera.core.pending import PendingRequest, finish, load_pending
+from tessera.core.ports import Repos
 from tessera.core.sessions import load_session
 from tessera.web.authorization import proceed, refuse
 from tessera.web.cookies import SESSION, read_cookie, set_cookie
@@ -53,28 +62,38 @@ async def submit_login(request: Request) -> Response:
             return login_form(request, pending, login=login, retry_after=attempt.retry_after)
         check = await run_in_threadpool(check_password, attempt.user, form.get("password", ""))
         async with rt.store.transaction() as tx:
-            if check.user is None:
+            if check is None:
                 wait = await record_failure(tx, attempt, now)
                 return login_form(request, pending, login=login, failed=True, retry_after=wait)
-            await finish(tx, pending)
-            previous = await load_session(
-                tx.sessions, read_cookie(request, SESSION, rt.settings), now
-            )
-            cookie, session = await record_success(
-                tx,
-                attempt,
-                check.user,
-                new_hash=check.new_hash,
-                now=now,
-                session_lifetime=rt.settings.session_lifetime,
-                replacing=previous,
-            )
-            response = await proceed(
-                request, tx, pending.request, session, now=now, login_sid=session.sid
-            )
+            return await signed_in(request, tx, pending, attempt, check, now)
     except OAuthError as err:
         return refuse(request, err, None)
-    set_cookie(response, SESSION, cookie, rt.settings, max_age=rt.settings.session_lifetime)
+
+
+async def signed_in(
+    request: Request,
+    repos: Repos,
+    pending: PendingRequest,
+    attempt: LoginAttempt,
+    check: VerifiedPassword,
+    now: Timestamp,
+) -> Response:
+    """Finish the interaction, replace the browser's session, carry on with the request."""
+    settings = runtime(request).settings
+    await finish(repos, pending)
+    previous = await load_session(repos.sessions, read_cookie(request, SESSION, settings), now)
+    cookie, session = await record_success(
+        repos,
+        attempt,
+        check,
+        now=now,
+        session_lifetime=settings.session_lifetime,
+        replacing=previous,
+    )
+    response = await proceed(
+        request, repos, pending.request, session, now=now, login_sid=session.sid
+    )
+    set_cookie(response, SESSION, cookie, settings, max_age=settings.session_lifetime)
     return response
 
 

@@ -1,0 +1,129 @@
+"""The interaction policy: when the person must sign in or consent, and prompt=none."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from tessera.core.authorize import AuthorizationRequest, ResponseTarget
+from tessera.core.errors import ConsentRequiredError, LoginRequiredError
+from tessera.core.interaction import Interaction, required_interaction
+from tessera.core.models import Client, Consent, Prompt, ResponseMode, Session
+
+NOW = 1_800_000_000
+CLIENT = Client(client_id="app", name="App", redirect_uris=("https://app.test/cb",))
+SESSION = Session(
+    sid="sid-1", user_id="u1", auth_time=NOW - 600, created_at=NOW - 600, expires_at=NOW + 3600
+)
+REQUEST = AuthorizationRequest(
+    target=ResponseTarget(
+        client=CLIENT,
+        redirect_uri="https://app.test/cb",
+        response_mode=ResponseMode.QUERY,
+        state=None,
+    ),
+    api=None,
+    scope=("openid", "email"),
+    code_challenge="c" * 43,
+)
+CONSENT = Consent(
+    user_id="u1",
+    client_id="app",
+    audience="",
+    scope=frozenset({"openid", "email", "profile"}),
+    updated_at=NOW - 600,
+)
+FIRST_PARTY = replace(
+    REQUEST, target=replace(REQUEST.target, client=replace(CLIENT, first_party=True))
+)
+
+
+def ask(
+    request: AuthorizationRequest = REQUEST,
+    session: Session | None = SESSION,
+    consent: Consent | None = CONSENT,
+    *,
+    prompt: set[Prompt] | None = None,
+    max_age: int | None = None,
+    login_sid: str | None = None,
+) -> Interaction | None:
+    if prompt is not None or max_age is not None:
+        request = replace(request, prompt=frozenset(prompt or ()), max_age=max_age)
+    return required_interaction(request, session, consent, now=NOW, login_sid=login_sid)
+
+
+def test_a_signed_in_person_who_consented_needs_nothing() -> None:
+    assert ask() is None
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "expected"),
+    [
+        ({"session": None}, Interaction(Prompt.LOGIN, "no_session")),
+        ({"prompt": {Prompt.LOGIN}}, Interaction(Prompt.LOGIN, "prompt_login")),
+        ({"max_age": 599}, Interaction(Prompt.LOGIN, "max_age")),
+        ({"max_age": 0}, Interaction(Prompt.LOGIN, "max_age")),
+        ({"consent": None}, Interaction(Prompt.CONSENT, "scope_not_granted")),
+        ({"prompt": {Prompt.CONSENT}}, Interaction(Prompt.CONSENT, "prompt_consent")),
+        (
+            {"consent": replace(CONSENT, scope=frozenset({"openid"}))},
+            Interaction(Prompt.CONSENT, "scope_not_granted"),
+        ),
+    ],
+    ids=[
+        "no-session",
+        "prompt-login",
+        "max-age-elapsed",
+        "max-age-zero",
+        "no-consent",
+        "prompt-consent",
+        "new-scope",
+    ],
+)
+def test_what_is_asked_and_why(kwargs: dict[str, Any], expected: Interaction) -> None:
+    assert ask(**kwargs) == expected
+
+
+def test_login_comes_before_consent() -> None:
+    assert ask(session=None, consent=None) == Interaction(Prompt.LOGIN, "no_session")
+
+
+def test_max_age_not_yet_elapsed_needs_no_login() -> None:
+    assert ask(max_age=600) is None
+
+
+def test_a_login_during_this_request_satisfies_prompt_login_and_max_age() -> None:
+    assert ask(prompt={Prompt.LOGIN}, max_age=0, login_sid=SESSION.sid) is None
+
+
+def test_a_login_in_another_session_does_not_count() -> None:
+    assert ask(prompt={Prompt.LOGIN}, login_sid="other")
+
+
+def test_first_party_clients_never_ask_for_consent() -> None:
+    assert ask(FIRST_PARTY, consent=None) is None
+    assert ask(FIRST_PARTY, consent=None, prompt={Prompt.CONSENT}) is None
+    assert ask(FIRST_PARTY, session=None) == Interaction(Prompt.LOGIN, "no_session")
+
+
+def test_prompt_none_without_a_session_is_login_required() -> None:
+    with pytest.raises(LoginRequiredError) as raised:
+        ask(session=None, prompt={Prompt.NONE})
+    assert raised.value.redirectable
+
+
+def test_prompt_none_past_max_age_is_login_required() -> None:
+    with pytest.raises(LoginRequiredError):
+        ask(prompt={Prompt.NONE}, max_age=10)
+
+
+def test_prompt_none_without_consent_is_consent_required() -> None:
+    with pytest.raises(ConsentRequiredError) as raised:
+        ask(consent=None, prompt={Prompt.NONE})
+    assert raised.value.redirectable
+
+
+def test_prompt_none_with_session_and_consent_needs_nothing() -> None:
+    assert ask(prompt={Prompt.NONE}) is None
