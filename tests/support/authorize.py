@@ -13,8 +13,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 
-from tessera.core.models import User
-from tessera.core.registration import build_user
+from tessera.core.models import Client, User
+from tessera.core.registration import build_client, build_user
 from tessera.crypto.tokens import s256
 from tessera.store import Store
 from tests.support.grants import API_ID, REDIRECT_URI
@@ -48,6 +48,29 @@ async def add_person(
     async with store.transaction() as tx:
         await tx.users.add(user)
     return user
+
+
+async def add_app(
+    store: Store,
+    *,
+    name: str = "Test App",
+    public: bool = True,
+    first_party: bool = False,
+    redirect_uris: tuple[str, ...] = (REDIRECT_URI,),
+    post_logout_redirect_uris: tuple[str, ...] = (),
+) -> Client:
+    """A client as `tessera clients create` registers it (public by default)."""
+    new = build_client(
+        name=name,
+        redirect_uris=redirect_uris,
+        now=1_700_000_000,
+        public=public,
+        first_party=first_party,
+        post_logout_redirect_uris=post_logout_redirect_uris,
+    )
+    async with store.transaction() as tx:
+        await tx.clients.add(new.client)
+    return new.client
 
 
 def request_params(
@@ -107,7 +130,7 @@ async def sign_in(
     username: str = "alice",
     password: str = PASSWORD,
 ) -> httpx.Response:
-    assert login_page.status_code == 200 and "/u/login" in form_of(login_page.text).action
+    assert form_of(login_page.text).action == "/u/login", login_page.status_code
     return await submit(http, login_page, username=username, password=password)
 
 
@@ -124,3 +147,22 @@ async def sign_in_and_consent(
         http, await sign_in(http, await follow(http, start), username, password)
     )
     return callback(await submit(http, consent_page, decision="allow"), params["redirect_uri"])
+
+
+async def redeem(
+    http: httpx.AsyncClient, client_id: str, code: str, pkce: PKCE, redirect_uri: str = REDIRECT_URI
+) -> dict[str, Any]:
+    """The token response for a code a public client received."""
+    response = await http.post(
+        "/oauth/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": redirect_uri,
+            "code_verifier": pkce.verifier,
+            "client_id": client_id,
+        },
+    )
+    assert response.status_code == 200, response.text
+    tokens: dict[str, Any] = response.json()
+    return tokens

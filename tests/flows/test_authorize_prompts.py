@@ -1,0 +1,157 @@
+"""prompt=none|login|consent, max_age and login_hint (OIDC Core 3.1.2.1), both engines."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tessera.core.models import Client
+from tessera.web.runtime import Runtime
+from tests.conftest import ISSUER, Clock
+from tests.support.authorize import (
+    PKCE,
+    add_app,
+    add_person,
+    callback,
+    follow,
+    location,
+    redeem,
+    request_params,
+    sign_in,
+    sign_in_and_consent,
+    submit,
+)
+from tests.support.grants import add_api
+from tests.support.pages import form_of
+from tests.support.tokens import claims_of
+
+
+@pytest.fixture
+async def app_client(rt: Runtime) -> Client:
+    await add_api(rt.store)
+    await add_person(rt.store)
+    return await add_app(rt.store)
+
+
+async def auth_time_of(
+    http: httpx.AsyncClient, rt: Runtime, app_client: Client, code: str, pkce: PKCE, now: float
+) -> int:
+    tokens = await redeem(http, app_client.client_id, code, pkce)
+    keys = (await rt.fresh_keyring()).verification_keys
+    return int(claims_of(tokens["id_token"], keys, ISSUER, now)["auth_time"])
+
+
+async def test_prompt_none_without_a_session_is_login_required(
+    client: httpx.AsyncClient, app_client: Client
+) -> None:
+    response = await client.get(
+        "/authorize", params=request_params(app_client.client_id, prompt="none")
+    )
+    params = callback(response)
+    assert params["error"] == "login_required"
+    assert params["state"] == "state-1" and params["iss"] == ISSUER
+
+
+async def test_prompt_none_without_consent_is_consent_required(
+    client: httpx.AsyncClient, app_client: Client
+) -> None:
+    await sign_in_and_consent(client, request_params(app_client.client_id, scope="openid"))
+    response = await client.get(
+        "/authorize", params=request_params(app_client.client_id, prompt="none")
+    )
+    assert callback(response)["error"] == "consent_required"
+
+
+async def test_prompt_none_with_a_session_and_consent_issues_a_code(
+    client: httpx.AsyncClient, app_client: Client
+) -> None:
+    await sign_in_and_consent(client, request_params(app_client.client_id))
+    response = await client.get(
+        "/authorize", params=request_params(app_client.client_id, prompt="none")
+    )
+    assert callback(response)["code"]
+
+
+async def test_prompt_login_asks_again_and_records_the_new_auth_time(
+    client: httpx.AsyncClient, rt: Runtime, app_client: Client, clock: Clock
+) -> None:
+    await sign_in_and_consent(client, request_params(app_client.client_id))
+    clock.advance(120)
+    pkce = PKCE()
+    start = await client.get(
+        "/authorize", params=request_params(app_client.client_id, pkce, prompt="login")
+    )
+    assert location(start).startswith("/u/login?")
+    code = callback(await sign_in(client, await follow(client, start)))["code"]
+    assert await auth_time_of(client, rt, app_client, code, pkce, clock.now) == int(clock.now)
+
+
+async def test_prompt_login_cannot_be_skipped_by_going_to_the_consent_page(
+    client: httpx.AsyncClient, app_client: Client
+) -> None:
+    await sign_in_and_consent(client, request_params(app_client.client_id, scope="openid"))
+    start = await client.get(
+        "/authorize", params=request_params(app_client.client_id, prompt="login")
+    )
+    skipped = await client.get(location(start).replace("/u/login", "/u/consent"))
+    assert location(skipped).startswith("/u/login?")
+
+
+async def test_an_elapsed_max_age_forces_a_login(
+    client: httpx.AsyncClient, rt: Runtime, app_client: Client, clock: Clock
+) -> None:
+    await sign_in_and_consent(client, request_params(app_client.client_id))
+    signed_in_at = int(clock.now)
+    clock.advance(301)
+    fresh = await client.get(
+        "/authorize", params=request_params(app_client.client_id, max_age="600")
+    )
+    pkce = PKCE()
+    assert callback(fresh)["code"]
+    stale = await client.get(
+        "/authorize", params=request_params(app_client.client_id, pkce, max_age="300")
+    )
+    assert location(stale).startswith("/u/login?")
+    code = callback(await sign_in(client, await follow(client, stale)))["code"]
+    auth_time = await auth_time_of(client, rt, app_client, code, pkce, clock.now)
+    assert auth_time == signed_in_at + 301
+
+
+async def test_max_age_zero_and_consent_in_one_request_ask_each_page_once(
+    client: httpx.AsyncClient, app_client: Client, clock: Clock
+) -> None:
+    start = await client.get("/authorize", params=request_params(app_client.client_id, max_age="0"))
+    consent = await sign_in(client, await follow(client, start))
+    clock.advance(30)  # Reading the consent page takes time; the login still counts.
+    page = await follow(client, consent)
+    assert callback(await submit(client, page, decision="allow"))["code"]
+
+
+async def test_prompt_consent_asks_again_even_when_remembered(
+    client: httpx.AsyncClient, app_client: Client
+) -> None:
+    await sign_in_and_consent(client, request_params(app_client.client_id))
+    response = await client.get(
+        "/authorize", params=request_params(app_client.client_id, prompt="consent")
+    )
+    assert location(response).startswith("/u/consent?")
+    page = await follow(client, response)
+    assert callback(await submit(client, page, decision="allow"))["code"]
+
+
+async def test_login_hint_fills_in_the_username(
+    client: httpx.AsyncClient, app_client: Client
+) -> None:
+    start = await client.get(
+        "/authorize",
+        params=request_params(app_client.client_id, login_hint="alice@example.test"),
+    )
+    page = await follow(client, start)
+    assert form_of(page.text).fields["username"] == "alice@example.test"
+    assert callback(
+        await submit(
+            client,
+            await follow(client, await sign_in(client, page, username="alice@example.test")),
+            decision="allow",
+        )
+    )["code"]
