@@ -81,7 +81,7 @@ def request_params(
     audience: str | None = API_ID,
     state: str | None = "state-1",
     redirect_uri: str = REDIRECT_URI,
-    **extra: str,
+    **extra: str | None,
 ) -> dict[str, str]:
     """The seed's authorization request, with any parameter changed or dropped (None)."""
     params: dict[str, str | None] = {
