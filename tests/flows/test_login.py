@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from pathlib import Path
+
 import httpx
 import pytest
 
 from tessera.core.models import Client, User
 from tessera.crypto.tokens import digest
+from tessera.settings import Settings
+from tessera.web.app import create_app
 from tessera.web.runtime import Runtime
+from tests.conftest import ISSUER, Clock
 from tests.support.authorize import (
     add_app,
     add_person,
@@ -112,3 +118,33 @@ async def test_a_consent_page_link_reaches_the_login_page_for_switching_account(
     switch = location(start).replace("/u/consent", "/u/login")
     assert f'href="{switch}"' in consent.text
     assert (await client.get(switch)).status_code == 200
+
+
+@pytest.fixture
+async def branded(
+    tmp_path: Path, settings: Settings, clock: Clock
+) -> AsyncIterator[tuple[httpx.AsyncClient, Runtime]]:
+    """A server whose templates directory overrides the login page."""
+    (tmp_path / "brand").mkdir()
+    (tmp_path / "brand" / "login.html").write_text(
+        '{% extends "base.html" %}{% block brand %}Acme Corp{% endblock %}'
+        "{% block content %}<h1>Acme sign-in for {{ client_name }}</h1>"
+        '<form method="post" action="/u/login"></form>{% endblock %}'
+    )
+    app = create_app(settings.model_copy(update={"templates_dir": tmp_path / "brand"}), clock=clock)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url=ISSUER) as http:
+            yield http, app.state.runtime
+
+
+async def test_a_templates_directory_rebrands_the_pages(
+    branded: tuple[httpx.AsyncClient, Runtime],
+) -> None:
+    http, rt = branded
+    app = await add_app(rt.store, name="Portal")
+    params = request_params(app.client_id, audience=None, scope="openid")
+    start = await http.get("/authorize", params=params)
+    page = await follow(http, start)
+    assert "Acme sign-in for Portal" in page.text and "Acme Corp" in page.text
+    assert "/static/tessera.css" in page.text  # The rest of the built-in templates still apply.

@@ -1,0 +1,58 @@
+"""The returning, consented user's /authorize: four SELECTs and the grant's INSERT.
+
+This is the request the benchmark's full flows repeat; a statement added here costs
+every sign-in, so the test counts them on both engines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx
+import pytest
+
+from tessera.store import engine
+from tessera.web.runtime import Runtime
+from tests.support.authorize import (
+    add_app,
+    add_person,
+    callback,
+    request_params,
+    sign_in_and_consent,
+)
+from tests.support.grants import add_api
+
+
+def record_into(sent: list[str], method: Callable[..., Awaitable[Any]]) -> Any:
+    async def recorded(self: engine.Connection, sql: str, params: Any = None) -> Any:
+        sent.append(" ".join(sql.split()[:4]))
+        return await method(self, sql, params)
+
+    return recorded
+
+
+@pytest.fixture
+def statements(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The statements tessera sends from now on (both drivers), their first words."""
+    sent: list[str] = []
+    for connection in (engine._SQLiteConnection, engine._PostgresConnection):
+        for name in ("fetch_one", "fetch_all", "execute"):
+            monkeypatch.setattr(connection, name, record_into(sent, getattr(connection, name)))
+    return sent
+
+
+async def test_a_consented_returning_user_costs_four_selects_and_one_insert(
+    client: httpx.AsyncClient, rt: Runtime, statements: list[str]
+) -> None:
+    await add_api(rt.store)
+    await add_person(rt.store)
+    app = await add_app(rt.store)
+    params = request_params(app.client_id)
+    await sign_in_and_consent(client, params)
+    statements.clear()
+    assert callback(await client.get("/authorize", params=params))["code"]
+    selects = [sql for sql in statements if sql.startswith("SELECT")]
+    writes = [sql for sql in statements if not sql.startswith("SELECT")]
+    assert len(selects) == 4, statements  # client, API, session, consent
+    assert writes == ["INSERT INTO grants (id,"], statements
