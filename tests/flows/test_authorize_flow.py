@@ -286,3 +286,26 @@ async def test_interaction_ids_are_random_and_stored_as_digests(
         rows = await tx.conn.fetch_all("SELECT id_hash, payload FROM interactions")
     assert len(rows) == 1 and interaction.encode() not in bytes(rows[0]["id_hash"])
     assert interaction not in rows[0]["payload"]
+
+
+async def test_without_an_api_the_consent_page_lists_only_account_scopes(
+    client: httpx.AsyncClient, app_client: Client
+) -> None:
+    params = request_params(app_client.client_id, audience=None, scope="openid email")
+    page = await follow(
+        client,
+        await sign_in(client, await follow(client, await client.get("/authorize", params=params))),
+    )
+    assert "Your email address" in page.text and "Example API" not in page.text
+    assert callback(await submit(client, page, decision="allow"))["code"]
+
+
+async def test_an_audience_without_scopes_is_shown_as_use_of_the_api(
+    client: httpx.AsyncClient, app_client: Client
+) -> None:
+    params = request_params(app_client.client_id, scope=None)
+    page = await follow(
+        client,
+        await sign_in(client, await follow(client, await client.get("/authorize", params=params))),
+    )
+    assert "Use Example API on your behalf" in page.text

@@ -7,14 +7,17 @@ from pathlib import Path
 
 import httpx
 import pytest
+from argon2 import PasswordHasher
 
 from tessera.core.models import Client, User
+from tessera.crypto.passwords import needs_rehash
 from tessera.crypto.tokens import digest
 from tessera.settings import Settings
 from tessera.web.app import create_app
 from tessera.web.runtime import Runtime
 from tests.conftest import ISSUER, Clock
 from tests.support.authorize import (
+    PASSWORD,
     add_app,
     add_person,
     callback,
@@ -148,3 +151,16 @@ async def test_a_templates_directory_rebrands_the_pages(
     page = await follow(http, start)
     assert "Acme sign-in for Portal" in page.text and "Acme Corp" in page.text
     assert "/static/tessera.css" in page.text  # The rest of the built-in templates still apply.
+
+
+async def test_an_outdated_password_hash_is_upgraded_at_sign_in(
+    client: httpx.AsyncClient, rt: Runtime, app_client: Client, person: User
+) -> None:
+    weak = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash(PASSWORD)
+    async with rt.store.transaction() as tx:
+        await tx.users.set_password_hash(person.id, weak)
+    assert callback(await sign_in(client, await login_page(client, app_client)))["code"]
+    async with rt.store.transaction() as tx:
+        upgraded = await tx.users.get(person.id)
+    assert upgraded is not None and upgraded.password_hash != weak
+    assert not needs_rehash(upgraded.password_hash)

@@ -53,7 +53,7 @@ async def parse_logout_request(
             it or is unknown, or a post_logout_redirect_uri not registered for the client.
     """
     claims = _verify_hint(params.get("id_token_hint"), keys, issuer, now, max_hint_age)
-    hinted = _hinted_client_id(claims)
+    hinted = _string_claim(claims, "aud")  # tessera's ID tokens name one client.
     client_id = params.get("client_id")
     if client_id and hinted and client_id != hinted:
         raise InvalidRequestError("client_id does not match the id_token_hint.")
@@ -88,13 +88,6 @@ def _verify_hint(
     except JWTError as exc:
         raise InvalidRequestError("The id_token_hint is not valid.", detail=str(exc)) from None
     return claims
-
-
-def _hinted_client_id(claims: Mapping[str, object]) -> str | None:
-    audience = claims.get("aud")
-    if isinstance(audience, list) and len(audience) == 1:
-        audience = audience[0]
-    return audience if isinstance(audience, str) else None
 
 
 def _string_claim(claims: Mapping[str, object], name: str) -> str | None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from tessera.core.models import Timestamp
 from tessera.store.engine import Connection
-from tessera.store.errors import StoreError
 
 
 class SQLThrottleRepo:
@@ -18,7 +17,8 @@ class SQLThrottleRepo:
         return 0 if row is None else int(row["blocked_until"])
 
     async def count(self, key: str, now: Timestamp, window: int) -> int:
-        row = await self._conn.fetch_one(
+        # An upsert returns exactly its one row.
+        (row,) = await self._conn.fetch_all(
             "INSERT INTO throttles (key, hits, window_started_at, blocked_until) "
             "VALUES (:key, 1, :now, 0) "
             "ON CONFLICT (key) DO UPDATE SET "
@@ -29,8 +29,6 @@ class SQLThrottleRepo:
             "RETURNING hits",
             {"key": key, "now": now, "window_start": now - window},
         )
-        if row is None:
-            raise StoreError("throttle upsert returned no row")
         return int(row["hits"])
 
     async def block(self, key: str, until: Timestamp) -> None:

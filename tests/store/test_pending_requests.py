@@ -1,0 +1,55 @@
+"""Parking an authorization request and finishing it, on both engines."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from tessera.core.authorize import build_target, validate_authorization_request
+from tessera.core.errors import UnknownInteractionError
+from tessera.core.pending import finish, load_pending, park
+from tessera.core.registration import build_client
+from tessera.crypto.tokens import s256
+from tessera.store import Store
+
+NOW = 1_800_000_000
+
+
+@pytest.fixture
+async def store(database_url: str) -> AsyncIterator[Store]:
+    opened = await Store.open(database_url, min_size=1, max_size=2)
+    yield opened
+    await opened.close()
+
+
+async def test_a_parked_request_is_picked_up_once(store: Store) -> None:
+    client = build_client(name="App", redirect_uris=["https://app.test/cb"], now=NOW).client
+    params = {
+        "response_type": "code",
+        "client_id": client.client_id,
+        "redirect_uri": "https://app.test/cb",
+        "scope": "openid email",
+        "state": "s",
+        "code_challenge": s256("v" * 43),
+        "code_challenge_method": "S256",
+    }
+    request = validate_authorization_request(build_target(client, params.items()), params, None)
+    async with store.transaction() as tx:
+        await tx.clients.add(client)
+        interaction_id = await park(tx, request, now=NOW, lifetime=60, login_sid="sid-1")
+    async with store.transaction() as tx:
+        pending = await load_pending(tx, interaction_id, NOW + 59)
+        assert pending.request == request and pending.login_sid == "sid-1"
+        await finish(tx, pending)
+        with pytest.raises(UnknownInteractionError):
+            await finish(tx, pending)
+        with pytest.raises(UnknownInteractionError):
+            await load_pending(tx, interaction_id, NOW)
+
+
+async def test_an_expired_or_made_up_id_is_unknown(store: Store) -> None:
+    async with store.transaction() as tx:
+        for made_up in (None, "", "tsr_ix_" + "A" * 43, "x" * 65):
+            with pytest.raises(UnknownInteractionError):
+                await load_pending(tx, made_up, NOW)
