@@ -9,6 +9,7 @@ auth_time and the session id).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NoReturn
 
 from tessera.core.authorize import AuthorizationRequest
 from tessera.core.errors import AccessDeniedError
@@ -70,7 +71,7 @@ async def grant_consent(
 
 async def deny_consent(
     repos: Repos, request: AuthorizationRequest, user_id: str, now: Timestamp
-) -> None:
+) -> NoReturn:
     """Record the refusal.
 
     Raises:

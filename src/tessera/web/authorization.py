@@ -55,7 +55,7 @@ async def proceed(
     interaction_id = await park(
         repos, auth, now=now, lifetime=settings.interaction_lifetime, login_sid=login_sid
     )
-    page = PAGES[needed.prompt if needed else Prompt.LOGIN]
+    page = PAGES[needed.prompt if needed else Prompt.LOGIN]  # No session: a login.
     return redirect(request, interaction_url(page, interaction_id))
 
 

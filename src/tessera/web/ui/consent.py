@@ -52,10 +52,10 @@ async def submit_consent(request: Request) -> Response:
             if session is None or form.get("sid") != session.sid:
                 return redirect(request, interaction_url("/u/consent", pending.interaction_id))
             await finish(tx, pending)
-            if form.get("decision") != "allow":
-                await deny_consent(tx, pending.request, session.user_id, now)
-            await grant_consent(tx, pending.request, session.user_id, now)
-            return await approve(request, tx, pending.request, session, now=now)
+            if form.get("decision") == "allow":
+                await grant_consent(tx, pending.request, session.user_id, now)
+                return await approve(request, tx, pending.request, session, now=now)
+            await deny_consent(tx, pending.request, session.user_id, now)
     except OAuthError as err:
         return refuse(request, err, target)
 
@@ -69,7 +69,6 @@ def consent_form(
         "consent.html",
         {
             "client_name": auth.client.name,
-            "api": auth.api,
             "scopes": describe_scopes(auth),
             "user": user,
             "sid": session.sid,
