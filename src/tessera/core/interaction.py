@@ -42,7 +42,10 @@ def login_reason(
         return None
     if Prompt.LOGIN in request.prompt:
         return "prompt_login"
-    if request.max_age is not None and now - session.auth_time > request.max_age:
+    # OIDC Core 3.1.2.1: re-authenticate when more than max_age seconds have passed;
+    # "max_age=0 is equivalent to prompt=login", even within the same second.
+    max_age = request.max_age
+    if max_age is not None and (max_age == 0 or now - session.auth_time > max_age):
         return "max_age"
     return None
 

@@ -127,3 +127,9 @@ def test_prompt_none_without_consent_is_consent_required() -> None:
 
 def test_prompt_none_with_session_and_consent_needs_nothing() -> None:
     assert ask(prompt={Prompt.NONE}) is None
+
+
+def test_max_age_zero_asks_even_within_the_second_of_the_last_login() -> None:
+    just_now = replace(SESSION, auth_time=NOW)
+    assert ask(session=just_now, max_age=0) == Interaction(Prompt.LOGIN, "max_age")
+    assert ask(session=just_now, max_age=1) is None
