@@ -88,6 +88,9 @@ class _Recorder(BaseHTTPRequestHandler):
         self._record(self.rfile.read(length).decode())
 
     def _record(self, query: str) -> None:
+        if urlsplit(self.path).path != "/callback":  # The browser's favicon request.
+            self.send_error(404)
+            return
         self.received.append(dict(parse_qsl(query)))
         body = b"<!doctype html><title>App</title><h1>Back in the app</h1>"
         self.send_response(200)
