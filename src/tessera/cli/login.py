@@ -22,8 +22,8 @@ import httpx
 import typer
 
 from tessera.cli.common import fail, print_json
-from tessera.crypto.jwt import JWTError, build_key_set, verify_jwt
-from tessera.crypto.tokens import half_hash, s256
+from tessera.crypto.jwt import JWTError, build_key_set, verify_id_token
+from tessera.crypto.tokens import s256
 
 _PAGE = (
     b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nConnection: close\r\n"
@@ -137,21 +137,17 @@ async def _exchange(
     if "id_token" in tokens:
         jwks = (await http.get(metadata["jwks_uri"])).json()["keys"]
         try:
-            claims = verify_jwt(
+            verify_id_token(
                 tokens["id_token"],
                 build_key_set(jwks),
                 issuer=issuer,
-                audience=client_id,
-                typ=None,
+                client_id=client_id,
+                nonce=request.nonce,
+                access_token=tokens.get("access_token"),
                 now=int(time.time()),
-                leeway=60,
             )
         except JWTError as exc:
             raise LoginError(f"the id_token is not valid: {exc}") from None
-        if claims.get("nonce") != request.nonce:
-            raise LoginError("the id_token nonce does not match")
-        if "at_hash" in claims and claims["at_hash"] != half_hash(tokens["access_token"]):
-            raise LoginError("the id_token at_hash does not match the access token")
     return tokens
 
 
