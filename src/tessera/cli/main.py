@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from tessera.cli import apis, audit, clients, db, keys, users
+from tessera.cli.demo import demo
 from tessera.cli.login import login
 from tessera.cli.serve import serve
 
@@ -16,6 +17,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command()(serve)
+app.command()(demo)
 app.command()(login)
 app.add_typer(clients.app, name="clients")
 app.add_typer(users.app, name="users")
