@@ -1,0 +1,149 @@
+"""Two real `tessera serve` nodes on one PostgreSQL: any node finishes any flow.
+
+DESIGN.md's scale rule: nodes hold nothing a request depends on. Node A signs the
+person in and takes the consent, node B redeems the code; a refresh at A and a reuse of
+the old refresh token at B revoke the family on both; a key rotated through A is
+published and used by B within TESSERA_KEY_CACHE_TTL. Then the same code, and the same
+refresh token, are fired at both nodes at once, round after round: one request wins.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import fresh_postgres_url
+from tests.support.authorize import PKCE, callback, request_params, sign_in_and_consent
+from tests.support.cluster import Cluster, introspect, provision, redeem_code
+from tests.support.grants import RegisteredClient, refresh
+from tests.support.postgres import PostgresCluster
+from tests.support.tokens import header_of
+
+pytestmark = pytest.mark.integration
+
+KEY_CACHE_TTL = 1.0
+ROUNDS = 20
+PER_NODE = 2  # Requests per node in each round: four racers in all.
+
+
+@pytest.fixture(scope="module")
+def cluster(
+    tmp_path_factory: pytest.TempPathFactory, postgres: PostgresCluster | None
+) -> Iterator[Cluster]:
+    if postgres is None:
+        pytest.skip("PostgreSQL is not available")
+    nodes = Cluster(
+        tmp_path_factory.mktemp("two-nodes"),
+        fresh_postgres_url(postgres),
+        TESSERA_KEY_CACHE_TTL=str(KEY_CACHE_TTL),
+    )
+    yield nodes.start()
+    nodes.stop()
+
+
+@pytest.fixture(scope="module")
+def web_app(cluster: Cluster) -> RegisteredClient:
+    return asyncio.run(provision(cluster.database_url))
+
+
+@pytest.fixture
+async def browser(cluster: Cluster, web_app: RegisteredClient) -> AsyncIterator[httpx.AsyncClient]:
+    """A browser signed in, with consent given, whose requests alternate between nodes."""
+    async with cluster.client() as http:
+        await sign_in_and_consent(http, request_params(web_app.client_id, prompt="consent"))
+        yield http
+
+
+async def silent_code(browser: httpx.AsyncClient, client_id: str, pkce: PKCE) -> str:
+    """A code from the signed-in browser's session, without any page."""
+    answer = callback(await browser.get("/authorize", params=request_params(client_id, pkce)))
+    return answer["code"]
+
+
+async def published_kids(http: httpx.AsyncClient) -> set[str]:
+    document = (await http.get("/.well-known/jwks.json")).json()
+    return {key["kid"] for key in document["keys"]}
+
+
+def token_response(response: httpx.Response) -> dict[str, Any]:
+    assert response.status_code == 200, response.text
+    tokens: dict[str, Any] = response.json()
+    return tokens
+
+
+async def test_flow_crosses_nodes_and_a_reuse_at_one_node_revokes_the_family_at_both(
+    cluster: Cluster, web_app: RegisteredClient
+) -> None:
+    node_a, node_b = cluster.nodes
+    pkce = PKCE()
+    async with cluster.client(node_a) as at_a, cluster.client(node_b) as at_b:
+        params = request_params(web_app.client_id, pkce, prompt="consent")
+        answer = await sign_in_and_consent(at_a, params)
+        assert answer["iss"] == cluster.issuer
+        first = token_response(await redeem_code(at_b, web_app, answer["code"], pkce))
+        second = token_response(await refresh(at_a, web_app, first["refresh_token"]))
+        assert (await introspect(at_b, web_app, second["access_token"]))["active"] is True
+
+        reuse = await refresh(at_b, web_app, first["refresh_token"])
+        assert reuse.status_code == 400 and reuse.json()["error"] == "invalid_grant"
+        assert (await refresh(at_a, web_app, second["refresh_token"])).status_code == 400
+        for token in (first["access_token"], second["access_token"], second["refresh_token"]):
+            assert await introspect(at_a, web_app, token) == {"active": False}
+
+
+async def test_key_rotated_through_one_node_is_published_and_used_by_the_other_within_ttl(
+    cluster: Cluster, web_app: RegisteredClient, browser: httpx.AsyncClient
+) -> None:
+    node_a, node_b = cluster.nodes
+    rotated = node_a.cli_json("keys", "rotate", "--alg", "RS256")["kid"]
+    committed = time.monotonic()  # The command has exited: the new key is in the database.
+    async with cluster.client(node_b) as at_b:
+        while rotated not in await published_kids(at_b):
+            assert time.monotonic() - committed < KEY_CACHE_TTL + 1, "rotation not seen by B"
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(KEY_CACHE_TTL)  # B's signing keys were reread in the same load.
+        pkce = PKCE()
+        code = await silent_code(browser, web_app.client_id, pkce)
+        tokens = token_response(await redeem_code(at_b, web_app, code, pkce))
+    assert header_of(tokens["access_token"])["kid"] == rotated
+    assert header_of(tokens["id_token"])["kid"] == rotated
+
+
+async def test_one_code_fired_at_both_nodes_at_once_is_redeemed_exactly_once(
+    cluster: Cluster, web_app: RegisteredClient, browser: httpx.AsyncClient
+) -> None:
+    node_a, node_b = cluster.nodes
+    outcomes = []
+    async with cluster.client(node_a) as at_a, cluster.client(node_b) as at_b:
+        for _ in range(ROUNDS):
+            pkce = PKCE()
+            code = await silent_code(browser, web_app.client_id, pkce)
+            racers = [redeem_code(http, web_app, code, pkce) for http in (at_a, at_b) * PER_NODE]
+            responses = await asyncio.gather(*racers)
+            outcomes.append(sorted(response.status_code for response in responses))
+    assert outcomes == [[200] + [400] * (2 * PER_NODE - 1)] * ROUNDS
+
+
+async def test_one_refresh_token_fired_at_both_nodes_at_once_rotates_exactly_once(
+    cluster: Cluster, web_app: RegisteredClient, browser: httpx.AsyncClient
+) -> None:
+    node_a, node_b = cluster.nodes
+    outcomes, successors = [], []
+    async with cluster.client(node_a) as at_a, cluster.client(node_b) as at_b:
+        for _ in range(ROUNDS):
+            pkce = PKCE()
+            code = await silent_code(browser, web_app.client_id, pkce)
+            token = token_response(await redeem_code(at_a, web_app, code, pkce))["refresh_token"]
+            racers = [refresh(http, web_app, token) for http in (at_a, at_b) * PER_NODE]
+            responses = await asyncio.gather(*racers)
+            outcomes.append(sorted(response.status_code for response in responses))
+            successors += [r.json()["refresh_token"] for r in responses if r.status_code == 200]
+        assert outcomes == [[200] + [400] * (2 * PER_NODE - 1)] * ROUNDS
+        # The losers presented a rotated token: the winner's successor is revoked with it.
+        for successor in successors:
+            assert await introspect(at_b, web_app, successor) == {"active": False}
