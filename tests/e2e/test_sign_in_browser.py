@@ -16,25 +16,14 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Page
 
 from tessera.crypto.tokens import s256
 from tests.support.server import TesseraServer
 
 pytestmark = pytest.mark.e2e
 
-ARTIFACTS = Path(__file__).parents[2] / "test-artifacts"
 PASSWORD = "correct horse battery staple"
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture(scope="module")
@@ -51,30 +40,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TesseraServer]:
     )  # fmt: skip
     yield instance
     instance.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1100, "height": 760})
-    page = context.new_page()
-    violations: list[str] = []
-    page.on(
-        "console",
-        lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None,
-    )
-    yield page
-    context.close()
-    assert violations == []
 
 
 class _Recorder(BaseHTTPRequestHandler):
@@ -155,20 +120,22 @@ def sign_in(page: Page) -> None:
 
 
 def test_a_person_signs_in_and_consents(
-    server: TesseraServer, page: Page, callback: tuple[str, list[dict[str, str]]]
+    server: TesseraServer,
+    page: Page,
+    callback: tuple[str, list[dict[str, str]]],
+    artifacts: Path,
 ) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
     app = register(server, "Acme Orders", callback)
     page.goto(app.authorization_url(server.issuer))
     assert page.url.startswith(f"{server.issuer}/u/login?")
     assert page.get_by_label("Username or email").evaluate("e => e === document.activeElement")
-    page.screenshot(path=ARTIFACTS / "login.png", full_page=True)
+    page.screenshot(path=artifacts / "login.png", full_page=True)
 
     page.get_by_label("Username or email").fill("alice")
     page.get_by_label("Password").fill("not the password")
     page.keyboard.press("Enter")
     assert page.get_by_role("alert").inner_text() == "Incorrect username or password."
-    page.screenshot(path=ARTIFACTS / "login-failed.png", full_page=True)
+    page.screenshot(path=artifacts / "login-failed.png", full_page=True)
 
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
@@ -178,7 +145,7 @@ def test_a_person_signs_in_and_consents(
     )
     for text in ("Alice Liddell", "Your email address", "Orders API", "Read your orders"):
         assert page.get_by_text(text).first.is_visible()
-    page.screenshot(path=ARTIFACTS / "consent.png", full_page=True)
+    page.screenshot(path=artifacts / "consent.png", full_page=True)
 
     page.get_by_role("button", name="Allow").click()
     page.wait_for_url(f"{app.redirect_uri}?*")
@@ -188,19 +155,21 @@ def test_a_person_signs_in_and_consents(
 
 
 def test_on_a_phone_the_keyboard_alone_can_deny(
-    server: TesseraServer, page: Page, callback: tuple[str, list[dict[str, str]]]
+    server: TesseraServer,
+    page: Page,
+    callback: tuple[str, list[dict[str, str]]],
+    artifacts: Path,
 ) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
     app = register(server, "Pocket App", callback)
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(app.authorization_url(server.issuer))
-    page.screenshot(path=ARTIFACTS / "login-mobile.png", full_page=True)
+    page.screenshot(path=artifacts / "login-mobile.png", full_page=True)
     page.keyboard.type("alice")
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
     page.wait_for_url(f"{server.issuer}/u/consent?*")
-    page.screenshot(path=ARTIFACTS / "consent-mobile.png", full_page=True)
+    page.screenshot(path=artifacts / "consent-mobile.png", full_page=True)
     page.get_by_role("button", name="Deny").focus()
     page.keyboard.press("Enter")
     page.wait_for_url(f"{app.redirect_uri}?*")
