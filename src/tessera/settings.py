@@ -91,6 +91,19 @@ class Settings(BaseSettings):
         default="",
         description="Comma-separated proxy IPs or CIDRs whose X-Forwarded-For/-Proto are believed.",
     )
+    token_rate_limit_window: int = Field(
+        default=60, ge=1, le=3600, description="Seconds in one token endpoint rate-limit window."
+    )
+    token_rate_limit_per_client: int = Field(
+        default=12_000,
+        ge=0,
+        description="Token requests one authenticated client may make per window; 0: no limit.",
+    )
+    token_rate_limit_per_ip: int = Field(
+        default=1_200,
+        ge=0,
+        description="Token requests one client IP may make per window; 0: no limit.",
+    )
     log_level: str = Field(default="info", pattern="^(debug|info|warning|error)$")
 
     @classmethod

@@ -177,6 +177,15 @@ class Consent:
     updated_at: Timestamp
 
 
+@dataclass(frozen=True, slots=True)
+class WindowCount:
+    """How many events one throttle key has counted in its current fixed window."""
+
+    key: str
+    hits: int
+    window_started_at: Timestamp
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AuditEvent:
     id: int

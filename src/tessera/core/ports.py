@@ -22,6 +22,7 @@ from tessera.core.models import (
     StoredKey,
     Timestamp,
     User,
+    WindowCount,
 )
 
 
@@ -199,6 +200,15 @@ class ThrottleRepo(Protocol):
 
         Windows are fixed: the first event after `window` seconds starts a new one at 1.
         One statement, so concurrent events on several nodes are all counted.
+        """
+
+    async def count_each(
+        self, keys: Sequence[str], now: Timestamp, window: int
+    ) -> Sequence[WindowCount]:
+        """Count one event on every key, as `count` does, in one statement; each key's
+        count and the start of its window, in no particular order.
+
+        Rows are locked in sorted key order, so concurrent callers cannot deadlock.
         """
 
     async def block(self, key: str, until: Timestamp) -> None:
