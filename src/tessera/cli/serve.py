@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import copy
+from typing import Any
 
 import typer
 import uvicorn
+import uvicorn.config
 
 from tessera.cli.common import fail, settings
 from tessera.store.errors import SchemaOutOfDateError, StoreUnavailableError
@@ -34,6 +37,7 @@ def serve(
         "port": port,
         "access_log": False,
         "log_level": config.log_level,
+        "log_config": log_config(config.log_level),
         "server_header": False,
         # Behind a proxy, client IPs (login throttling, audit) come from X-Forwarded-For,
         # believed only from the proxies the operator lists.
@@ -44,3 +48,18 @@ def serve(
         uvicorn.run(create_app(config), **options)  # type: ignore[arg-type]
     else:
         uvicorn.run("tessera.web.app:app_from_env", factory=True, workers=workers, **options)  # type: ignore[arg-type]
+
+
+def log_config(level: str) -> dict[str, Any]:
+    """uvicorn's logging plus tessera's own loggers at the configured level.
+
+    Without an entry of their own, tessera's records reach only Python's last-resort
+    handler, which drops everything below WARNING: refusals would never be seen.
+    """
+    config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    config["loggers"]["tessera"] = {
+        "handlers": ["default"],
+        "level": level.upper(),
+        "propagate": False,
+    }
+    return config
