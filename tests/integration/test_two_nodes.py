@@ -12,14 +12,13 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
 
 import httpx
 import pytest
 
 from tests.conftest import fresh_postgres_url
 from tests.support.authorize import PKCE, callback, request_params, sign_in_and_consent
-from tests.support.cluster import Cluster, introspect, provision, redeem_code
+from tests.support.cluster import Cluster, introspect, provision, redeem_code, token_response
 from tests.support.grants import RegisteredClient, refresh
 from tests.support.postgres import PostgresCluster
 from tests.support.tokens import header_of
@@ -68,12 +67,6 @@ async def silent_code(browser: httpx.AsyncClient, client_id: str, pkce: PKCE) ->
 async def published_kids(http: httpx.AsyncClient) -> set[str]:
     document = (await http.get("/.well-known/jwks.json")).json()
     return {key["kid"] for key in document["keys"]}
-
-
-def token_response(response: httpx.Response) -> dict[str, Any]:
-    assert response.status_code == 200, response.text
-    tokens: dict[str, Any] = response.json()
-    return tokens
 
 
 async def test_flow_crosses_nodes_and_a_reuse_at_one_node_revokes_the_family_at_both(

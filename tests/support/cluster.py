@@ -110,6 +110,13 @@ async def redeem_code(
     return await http.post("/oauth/token", data=form, headers=authenticate(client, form))
 
 
+def token_response(response: httpx.Response) -> dict[str, Any]:
+    """The body of a successful token response."""
+    assert response.status_code == 200, response.text
+    tokens: dict[str, Any] = response.json()
+    return tokens
+
+
 async def introspect(http: httpx.AsyncClient, client: RegisteredClient, token: str) -> Any:
     """RFC 7662's answer; the web app may ask about its own tokens."""
     form = {"token": token}
