@@ -33,10 +33,6 @@ HERE = Path(__file__).parent
 _templates = Environment(
     loader=FileSystemLoader(str(HERE / "templates")), autoescape=select_autoescape(default=True)
 )
-CSP = (
-    "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; "
-    "base-uri 'none'"
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,10 +58,13 @@ def decode_jwt_unverified(token: str) -> dict[str, Any]:
         return {"error": "not a JWT"}
 
 
-def page(name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    html = _templates.get_template(name).render(**context)
-    headers = {"Content-Security-Policy": CSP, "Cache-Control": "no-store"}
-    return HTMLResponse(html, status_code=status_code, headers=headers)
+def content_security_policy(issuer: str) -> str:
+    """No script at all; forms post to the app, whose Log out redirects on to the issuer
+    (browsers apply `form-action` to the redirects that follow a form, too)."""
+    return (
+        f"default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self' {issuer}; "
+        "frame-ancestors 'none'; base-uri 'none'"
+    )
 
 
 def create_client_app(config: DemoClientConfig) -> Starlette:
@@ -79,6 +78,12 @@ def create_client_app(config: DemoClientConfig) -> Starlette:
         client_kwargs={"scope": config.scope, "code_challenge_method": "S256"},
     )
     remote = oauth.create_client("tessera")
+    csp = content_security_policy(config.issuer)
+
+    def page(name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+        html = _templates.get_template(name).render(**context)
+        headers = {"Content-Security-Policy": csp, "Cache-Control": "no-store"}
+        return HTMLResponse(html, status_code=status_code, headers=headers)
 
     def csrf_token(request: Request) -> str:
         token: str = request.session.setdefault("csrf", secrets.token_urlsafe(24))
