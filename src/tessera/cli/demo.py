@@ -29,6 +29,7 @@ def demo(
     if len({port, api_port, client_port}) != 3:
         fail("the three ports must differ", 2)
     try:
+        check_ports_free(ports)  # First, before anything is written to the data dir.
         settings = ensure_secret_key(
             load_settings(
                 issuer=f"http://localhost:{port}",
@@ -36,7 +37,6 @@ def demo(
                 database_url=f"sqlite:///{data_dir / 'tessera.db'}",
             )
         )
-        check_ports_free(ports)
     except (SettingsError, PortTakenError) as exc:
         fail(str(exc), 2)
     on_ready = partial(trace_seed_sequence, ports) if trace else None

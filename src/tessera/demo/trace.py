@@ -79,11 +79,14 @@ def shorten(value: str) -> str:
     return value if len(value) <= 16 else f"{value[:10]}...{value[-4:]}"
 
 
+def _shown(name: str, value: str) -> str:
+    if name == "password":
+        return "*" * 8
+    return shorten(value) if name in SECRET_NAMES else value
+
+
 def _shorten_pairs(pairs: list[tuple[str, str]]) -> str:
-    return urlencode(
-        [(name, shorten(value) if name in SECRET_NAMES else value) for name, value in pairs],
-        safe=":/ ",
-    )
+    return urlencode([(name, _shown(name, value)) for name, value in pairs], safe=":/ *")
 
 
 def _shorten_url(url: str) -> str:
@@ -120,9 +123,12 @@ class Transcript:
         self.out(f"      {text}")
 
     def exchange(self, response: httpx.Response, *, show_request_headers: bool = False) -> None:
-        request = response.request
+        self.request(response.request, show_headers=show_request_headers)
+        self.response(response)
+
+    def request(self, request: httpx.Request, *, show_headers: bool = False) -> None:
         self.say(f"> {request.method} {_shorten_url(str(request.url))} HTTP/1.1")
-        if show_request_headers:
+        if show_headers:
             for name in ("authorization", "content-type"):
                 value = request.headers.get(name)
                 if value is not None:
@@ -134,6 +140,8 @@ class Transcript:
             "application/x-www-form-urlencoded"
         ):
             self.say(f">   {_shorten_pairs(parse_qsl(body))}")
+
+    def response(self, response: httpx.Response) -> None:
         self.say(f"< HTTP/1.1 {response.status_code} {response.reason_phrase}")
         if "location" in response.headers:
             self.say(f"<   location: {_shorten_url(response.headers['location'])}")
@@ -306,7 +314,7 @@ class _SeedSequence:
             },
             auth=(self.flow.setup.client_id, self.flow.setup.client_secret),
         )
-        self.log.exchange(response, show_request_headers=True)
+        self.log.request(response.request, show_headers=True)
         self.log.step(9)
         self.log.say(
             "The server hashes the code_verifier and compares it, in constant time, with the "
@@ -317,6 +325,7 @@ class _SeedSequence:
             + ("a match, so it answers 200." if response.status_code == 200 else "refused.")
         )
         self.log.step(10)
+        self.log.response(response)
         if response.status_code != 200:
             raise StepFailed(f"the token request was refused: {response.text[:200]}")
         self.flow.tokens = response.json()
@@ -357,8 +366,9 @@ class _SeedSequence:
                 "Content-Type": "application/json",
             },
         )
-        self.log.exchange(response, show_request_headers=True)
+        self.log.request(response.request, show_headers=True)
         self.log.step(12)
+        self.log.response(response)
         if response.status_code != 200:
             challenge = response.headers.get("www-authenticate", "")
             raise StepFailed(f"the API refused the token: {response.status_code} {challenge}")
