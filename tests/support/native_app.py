@@ -24,18 +24,24 @@ class NativeApp:
     user_id: str
 
 
-def register_native_app(server: TesseraServer) -> NativeApp:
-    """A public client with the RFC 8252 loopback redirect (any port), alice, and an API."""
+def register_native_client(server: TesseraServer) -> str:
+    """A public client with the RFC 8252 loopback redirect (any port); its id. Consent
+    is remembered per client, so a new one asks alice again."""
     client = server.cli_json(
         "clients", "create", "--name", "Native App", "--public",
         "--redirect-uri", LOOPBACK_REDIRECT_URI,
     )  # fmt: skip
+    return str(client["client_id"])
+
+
+def register_native_app(server: TesseraServer) -> NativeApp:
+    """A native client, alice, and the API she may grant it access to."""
     user = server.cli_json(
         "users", "create", "--username", "alice", "--email", "alice@example.test",
         "--name", "Alice", input=f"{PASSWORD}\n",
     )  # fmt: skip
     server.cli("apis", "create", "--identifier", API, "--scope", "read:x")
-    return NativeApp(client_id=str(client["client_id"]), user_id=str(user["id"]))
+    return NativeApp(client_id=register_native_client(server), user_id=str(user["id"]))
 
 
 async def answer_in_browser(issuer: str, authorization_url: str, decision: str = "allow") -> str:

@@ -1,19 +1,25 @@
 """`tessera login`: a native-app sign-in from the terminal (RFC 8252), like `gh auth login`.
 
-It listens on 127.0.0.1 on a random port, opens the browser (or prints the URL), receives
-the code on the loopback redirect, checks `state` and `iss`, exchanges the code with its
-PKCE verifier as a public client, validates the id_token, and prints the tokens.
+It listens on 127.0.0.1 on a random port (RFC 8252 7.3), opens the browser (or prints the
+URL), receives the one redirect there, checks `iss` (RFC 9207) and `state`, exchanges the
+code with its PKCE verifier as a public client (RFC 7636), validates the id_token (OIDC
+Core 3.1.3.7), and prints the tokens or writes them to a file only the owner can read.
+Every failure is one line on stderr and a non-zero exit.
 """
 
 from __future__ import annotations
 
 import asyncio
+import html
 import json
 import os
 import secrets
 import time
 import webbrowser
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -23,71 +29,135 @@ import typer
 
 from tessera.cli.common import fail, print_json
 from tessera.crypto.jwt import JWTError, build_key_set, verify_id_token
-from tessera.crypto.tokens import s256
+from tessera.crypto.tokens import constant_time_equals, s256
 
-_PAGE = (
-    b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nConnection: close\r\n"
-    b"Cache-Control: no-store\r\n\r\n<!doctype html><title>tessera login</title>"
-    b"<p>Signed in. You can close this window and return to the terminal.</p>"
-)
+REQUIRED_METADATA = ("authorization_endpoint", "token_endpoint", "jwks_uri")
+REQUEST_READ_TIMEOUT = 10
+MAX_MESSAGE_LENGTH = 300
+_NOT_FOUND = b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
 
 
 class LoginError(Exception):
-    """The sign-in failed; the message is one line for the person at the terminal."""
+    """The sign-in failed; the message is for the person at the terminal."""
 
 
 @dataclass(frozen=True, slots=True)
 class LoginRequest:
+    """What this sign-in sent, to check what comes back against."""
+
+    issuer: str
+    client_id: str
+    scope: str
     verifier: str
     state: str
     nonce: str
     redirect_uri: str
 
 
-async def _receive_callback(server_ready: asyncio.Future[int], timeout: float) -> dict[str, str]:
-    """Serve one GET on 127.0.0.1:<random port> and return its query parameters."""
-    received: asyncio.Future[dict[str, str]] = asyncio.get_running_loop().create_future()
+def one_line(text: str) -> str:
+    """Printable ASCII only, shortened: a message may quote the redirect's query, which
+    anyone who can reach the loopback port writes, so it must not move the terminal's
+    cursor, colour it, or spread over lines."""
+    printable = "".join(c if " " <= c <= "~" else "?" for c in text)
+    return printable[:MAX_MESSAGE_LENGTH]
+
+
+def _page(message: str) -> bytes:
+    body = (
+        "<!doctype html><meta charset=utf-8><title>tessera login</title>"
+        f"<p>{html.escape(message)}</p>"
+    ).encode()
+    head = (
+        "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
+        f"Content-Length: {len(body)}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n"
+    )
+    return head.encode() + body
+
+
+async def _request_target(reader: asyncio.StreamReader) -> str | None:
+    """The target of a GET request line (its headers are read and ignored), else None."""
+    line = (await reader.readline()).decode("latin-1")
+    while (await reader.readline()) not in (b"\r\n", b"\n", b""):
+        pass
+    method, _, rest = line.partition(" ")
+    target, _, version = rest.partition(" ")
+    return target if method == "GET" and version.startswith("HTTP/") else None
+
+
+@asynccontextmanager
+async def listen_for_redirect(
+    check: Callable[[dict[str, str]], str],
+) -> AsyncIterator[tuple[int, asyncio.Future[str]]]:
+    """Listen on 127.0.0.1:<random port> for the redirect to /callback; yield the port and
+    the code that `check` takes from the first one (or the LoginError it raised). The
+    browser is told the outcome, so a refusal never reads as a success there."""
+    answer: asyncio.Future[str] = asyncio.get_running_loop().create_future()
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
-            line = (await asyncio.wait_for(reader.readline(), 10)).decode("latin-1")
-            while (await reader.readline()) not in (b"\r\n", b"\n", b""):
-                pass
-            parts = line.split(" ")
-            if len(parts) == 3 and parts[0] == "GET" and urlsplit(parts[1]).path == "/callback":
-                writer.write(_PAGE)
-                if not received.done():
-                    received.set_result(dict(parse_qsl(urlsplit(parts[1]).query)))
+            target = await asyncio.wait_for(_request_target(reader), REQUEST_READ_TIMEOUT)
+            if target is None or urlsplit(target).path != "/callback" or answer.done():
+                writer.write(_NOT_FOUND)
             else:
-                writer.write(b"HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n")
+                try:
+                    answer.set_result(check(dict(parse_qsl(urlsplit(target).query))))
+                    writer.write(_page("Signed in. Return to the terminal."))
+                except LoginError as exc:
+                    answer.set_exception(exc)
+                    writer.write(_page(f"Sign-in failed: {one_line(str(exc))}"))
             await writer.drain()
-        except (TimeoutError, ConnectionError, UnicodeDecodeError):
-            pass
+        except (TimeoutError, ConnectionError, ValueError):
+            pass  # A slow, broken or oversized request: the browser's real one may follow.
         finally:
             writer.close()
 
     server = await asyncio.start_server(handle, "127.0.0.1", 0)
-    server_ready.set_result(server.sockets[0].getsockname()[1])
     try:
-        return await asyncio.wait_for(received, timeout)
-    except TimeoutError:
-        raise LoginError(f"no answer from the browser within {timeout:.0f} s") from None
+        yield server.sockets[0].getsockname()[1], answer
     finally:
         server.close()
 
 
-def _authorize_url(
-    metadata: dict[str, Any],
-    client_id: str,
-    scope: str,
-    audience: str | None,
-    request: LoginRequest,
+def _oauth_error(error: object, description: object) -> str:
+    """An RFC 6749 error code and its description, as one message."""
+    return f"{error}: {description}" if description else str(error)
+
+
+def verify_authorization_response(
+    params: dict[str, str], *, issuer: str, state: str, iss_required: bool
+) -> str:
+    """The code from the authorization response, once it is known to answer our request.
+
+    RFC 9207 2.4: clients that were told the issuer sends `iss` "MUST reject
+    authorization responses without the iss parameter"; a different `iss` is a mix-up.
+    `state` binds the response to this terminal (RFC 6749 10.12).
+
+    Raises:
+        LoginError: wrong or missing `iss` or `state`, an error response, or no code.
+    """
+    iss = params.get("iss")
+    if iss is None and iss_required:
+        raise LoginError("the authorization response carries no iss, which the issuer promised")
+    if iss is not None and iss != issuer:
+        raise LoginError("the authorization response came from another issuer (mix-up)")
+    if not constant_time_equals(params.get("state", ""), state):
+        raise LoginError("the state in the authorization response does not match")
+    if "error" in params:
+        raise LoginError(_oauth_error(params["error"], params.get("error_description")))
+    code = params.get("code")
+    if not code:
+        raise LoginError("the authorization response carries no code")
+    return code
+
+
+def build_authorize_url(
+    metadata: dict[str, Any], request: LoginRequest, audience: str | None
 ) -> str:
     params = {
         "response_type": "code",
-        "client_id": client_id,
+        "client_id": request.client_id,
         "redirect_uri": request.redirect_uri,
-        "scope": scope,
+        "scope": request.scope,
         "state": request.state,
         "nonce": request.nonce,
         "code_challenge": s256(request.verifier),
@@ -98,56 +168,75 @@ def _authorize_url(
     return f"{metadata['authorization_endpoint']}?{urlencode(params)}"
 
 
-def _check_callback(params: dict[str, str], issuer: str, request: LoginRequest) -> str:
-    if params.get("iss") not in (None, issuer):
-        raise LoginError("the authorization response came from another issuer (mix-up)")
-    if not secrets.compare_digest(params.get("state", ""), request.state):
-        raise LoginError("the state in the response does not match")
-    if "error" in params:
-        raise LoginError(f"{params['error']}: {params.get('error_description', '')}".strip(": "))
-    code = params.get("code")
-    if not code:
-        raise LoginError("the response carries no code")
-    return code
+async def _request_json(
+    http: httpx.AsyncClient, what: str, method: str, url: str, **kwargs: Any
+) -> tuple[int, dict[str, Any]]:
+    """Status and JSON object of a response; LoginError if there is neither."""
+    try:
+        response = await http.request(method, url, **kwargs)
+        body = response.json()
+    except (httpx.HTTPError, ValueError) as exc:
+        raise LoginError(f"{what} failed: {str(exc) or type(exc).__name__}") from None
+    if not isinstance(body, dict):
+        raise LoginError(f"{what} failed: HTTP {response.status_code}, not a JSON object")
+    return response.status_code, body
 
 
-async def _exchange(
-    http: httpx.AsyncClient,
-    metadata: dict[str, Any],
-    issuer: str,
-    client_id: str,
-    code: str,
-    request: LoginRequest,
+async def discover(http: httpx.AsyncClient, issuer: str) -> dict[str, Any]:
+    """The issuer's OpenID discovery document, checked for what the flow needs."""
+    url = f"{issuer}/.well-known/openid-configuration"
+    status, metadata = await _request_json(http, f"reading {url}", "GET", url)
+    if status != 200:
+        raise LoginError(f"reading {url} failed: HTTP {status}")
+    if metadata.get("issuer") != issuer:
+        raise LoginError("the discovery document names another issuer")
+    missing = [name for name in REQUIRED_METADATA if not isinstance(metadata.get(name), str)]
+    if missing:
+        raise LoginError(f"the discovery document has no {', '.join(missing)}")
+    return metadata
+
+
+async def exchange_code(
+    http: httpx.AsyncClient, metadata: dict[str, Any], request: LoginRequest, code: str
 ) -> dict[str, Any]:
-    response = await http.post(
+    """Redeem the code with the PKCE verifier and validate the id_token it brings.
+
+    Raises:
+        LoginError: the token endpoint refused, or the id_token is missing or invalid.
+    """
+    status, tokens = await _request_json(
+        http,
+        "the token request",
+        "POST",
         metadata["token_endpoint"],
         data={
             "grant_type": "authorization_code",
             "code": code,
             "redirect_uri": request.redirect_uri,
-            "client_id": client_id,
+            "client_id": request.client_id,
             "code_verifier": request.verifier,
         },
     )
-    tokens: dict[str, Any] = response.json()
-    if response.status_code != 200:
-        raise LoginError(
-            f"token request refused: {tokens.get('error')}: {tokens.get('error_description')}"
+    if status != 200:
+        error = _oauth_error(tokens.get("error", f"HTTP {status}"), tokens.get("error_description"))
+        raise LoginError(f"the token request was refused: {error}")
+    if "id_token" not in tokens:
+        if "openid" in request.scope.split():
+            raise LoginError("the token response carries no id_token")
+        return tokens
+    _, jwks = await _request_json(http, "reading the JWKS", "GET", metadata["jwks_uri"])
+    try:
+        verify_id_token(
+            str(tokens["id_token"]),
+            build_key_set(jwks.get("keys", [])),
+            issuer=request.issuer,
+            client_id=request.client_id,
+            nonce=request.nonce,
+            access_token=tokens.get("access_token"),
+            now=int(time.time()),
         )
-    if "id_token" in tokens:
-        jwks = (await http.get(metadata["jwks_uri"])).json()["keys"]
-        try:
-            verify_id_token(
-                tokens["id_token"],
-                build_key_set(jwks),
-                issuer=issuer,
-                client_id=client_id,
-                nonce=request.nonce,
-                access_token=tokens.get("access_token"),
-                now=int(time.time()),
-            )
-        except JWTError as exc:
-            raise LoginError(f"the id_token is not valid: {exc}") from None
+    except (JWTError, ValueError) as exc:
+        raise LoginError(f"the id_token is not valid: {exc}") from None
     return tokens
 
 
@@ -162,29 +251,40 @@ async def run_login(
     """The whole native-app flow; returns the token response."""
     issuer = issuer.rstrip("/")
     async with httpx.AsyncClient(timeout=10) as http:
-        try:
-            metadata = (await http.get(f"{issuer}/.well-known/openid-configuration")).json()
-        except (httpx.HTTPError, ValueError) as exc:
-            raise LoginError(
-                f"cannot read {issuer}/.well-known/openid-configuration: {exc}"
-            ) from None
-        if metadata.get("issuer") != issuer:
-            raise LoginError("the discovery document names another issuer")
-        ready: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-        waiting = asyncio.create_task(_receive_callback(ready, timeout))
-        port = await ready
-        request = LoginRequest(
-            verifier=secrets.token_urlsafe(48),
-            state=secrets.token_urlsafe(16),
-            nonce=secrets.token_urlsafe(16),
-            redirect_uri=f"http://127.0.0.1:{port}/callback",
+        metadata = await discover(http, issuer)
+        state = secrets.token_urlsafe(16)
+        iss_required = metadata.get("authorization_response_iss_parameter_supported") is True
+        check = partial(
+            verify_authorization_response, issuer=issuer, state=state, iss_required=iss_required
         )
-        url = _authorize_url(metadata, client_id, scope, audience, request)
-        typer.echo(f"Open this URL to sign in:\n{url}", err=True)
-        if open_browser:
-            webbrowser.open(url)
-        code = _check_callback(await waiting, issuer, request)
-        return await _exchange(http, metadata, issuer, client_id, code, request)
+        async with listen_for_redirect(check) as (port, answer):
+            request = LoginRequest(
+                issuer=issuer,
+                client_id=client_id,
+                scope=scope,
+                verifier=secrets.token_urlsafe(48),
+                state=state,
+                nonce=secrets.token_urlsafe(16),
+                redirect_uri=f"http://127.0.0.1:{port}/callback",
+            )
+            url = build_authorize_url(metadata, request, audience)
+            typer.echo(f"Open this URL to sign in:\n{url}", err=True)
+            if open_browser:
+                webbrowser.open(url)
+            try:
+                code = await asyncio.wait_for(answer, timeout)
+            except TimeoutError:
+                raise LoginError(f"no answer from the browser within {timeout:g} s") from None
+        return await exchange_code(http, metadata, request, code)
+
+
+def write_private_json(path: Path, value: Any) -> None:
+    """Write JSON to a file only its owner can read or write. An existing file keeps its
+    mode through O_TRUNC, so the mode is set again before anything is written."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        os.fchmod(handle.fileno(), 0o600)
+        json.dump(value, handle, indent=2)
 
 
 def login(
@@ -196,7 +296,7 @@ def login(
     scope: str = typer.Option("openid profile email", "--scope"),
     no_browser: bool = typer.Option(False, "--no-browser", help="Only print the URL."),
     output: Path | None = typer.Option(
-        None, "--output", help="Write the tokens to this JSON file."
+        None, "--output", help="Write the tokens to this JSON file (mode 0600)."
     ),
     timeout: float = typer.Option(300, "--timeout", min=1, help="Seconds to wait for the browser."),
 ) -> None:
@@ -204,11 +304,14 @@ def login(
     try:
         tokens = asyncio.run(run_login(issuer, client_id, scope, audience, not no_browser, timeout))
     except LoginError as exc:
-        fail(str(exc))
+        fail(one_line(str(exc)))
+    except KeyboardInterrupt:
+        fail("interrupted", 130)
     if output is None:
         print_json(tokens)
         return
-    fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        json.dump(tokens, handle, indent=2)
+    try:
+        write_private_json(output, tokens)
+    except OSError as exc:
+        fail(one_line(f"cannot write {output}: {exc.strerror}"))
     typer.echo(f"tokens written to {output}", err=True)
