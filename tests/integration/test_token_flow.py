@@ -2,9 +2,8 @@
 
 Provisioning goes through the real CLI; Authlib's `OAuth2Client` builds the
 authorization request (PKCE S256) and then redeems, refreshes, revokes and introspects
-over HTTP. The approval in between is written through the store, as the consent step
-does (`tx.grants.add(grant, digest(code))`), from the request Authlib built: its
-challenge, scope, nonce, audience and redirect URI. The ID token is checked with joserfc
+over HTTP. In between, the user signs in and allows on tessera's real login and consent
+pages, driven over HTTP as a browser would. The ID token is checked with joserfc
 against the JWKS the server publishes, independently of tessera's own JWT code.
 """
 
@@ -12,32 +11,24 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import time
-import warnings
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-import authlib.deprecate
 import httpx
 import pytest
+from authlib.common.security import generate_token
+from authlib.integrations.base_client.errors import OAuthError
+from authlib.integrations.httpx_client import OAuth2Client
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
-from tessera.core.models import Grant
-from tessera.crypto.tokens import SecretKind, b64url, digest, new_id, new_secret
-from tessera.store import Store
+from tessera.crypto.tokens import b64url
 from tests.conftest import TEST_SECRET_KEY
+from tests.support.authorize import PASSWORD, callback, follow, sign_in, submit
 from tests.support.server import TesseraServer
-
-with warnings.catch_warnings():
-    # Authlib warns that it prefers the httpx2 fork; the httpx it falls back to is ours.
-    warnings.simplefilter("ignore", authlib.deprecate.AuthlibDeprecationWarning)
-    from authlib.common.security import generate_token
-    from authlib.integrations.base_client.errors import OAuthError
-    from authlib.integrations.httpx_client import OAuth2Client
 
 pytestmark = pytest.mark.integration
 
@@ -77,7 +68,7 @@ def provisioned(server: TesseraServer) -> dict[str, Any]:
     )
     user = server.cli_json(
         "users", "create", "--username", "alice", "--email", "alice@example.test",
-        "--name", "Alice", input="correct horse battery\n",
+        "--name", "Alice", input=f"{PASSWORD}\n",
     )  # fmt: skip
     server.cli("apis", "create", "--identifier", API, "--scope", "read:x")
     return {"native": native, "api_client": api_client, "user": user}
@@ -95,34 +86,18 @@ def native_client(client_id: str, redirect_uri: str) -> OAuth2Client:
     )
 
 
-async def approve(database_url: str, authorization_url: str, user_id: str) -> str:
-    """What /authorize, login and consent store once the user says yes; the code."""
+async def approve(server: TesseraServer, authorization_url: str) -> str:
+    """The user signs in and allows through the real pages; the code from the redirect."""
     request = dict(parse_qsl(urlsplit(authorization_url).query))
     assert request["code_challenge_method"] == "S256"
-    now = int(time.time())
-    code = new_secret(SecretKind.AUTHORIZATION_CODE)
-    grant = Grant(
-        id=new_id(),
-        client_id=request["client_id"],
-        user_id=user_id,
-        session_id=new_id(),
-        redirect_uri=request["redirect_uri"],
-        scope=frozenset(request["scope"].split()),
-        audience=request.get("audience"),
-        code_challenge=request["code_challenge"],
-        nonce=request.get("nonce"),
-        auth_time=now,
-        created_at=now,
-        code_expires_at=now + 60,
-        expires_at=now + 86400,
-    )
-    store = await Store.open(database_url, min_size=1, max_size=1)
-    try:
-        async with store.transaction() as tx:
-            await tx.grants.add(grant, digest(code))
-    finally:
-        await store.close()
-    return code
+    async with httpx.AsyncClient(base_url=server.issuer) as browser:
+        login_page = await follow(browser, await browser.get(authorization_url))
+        consent_page = await follow(browser, await sign_in(browser, login_page))
+        answer = callback(
+            await submit(browser, consent_page, decision="allow"), request["redirect_uri"]
+        )
+    assert answer["state"] == request["state"] and answer["iss"] == server.issuer
+    return answer["code"]
 
 
 def verify_id_token(
@@ -158,7 +133,7 @@ async def test_authlib_completes_the_code_flow_and_the_token_lifecycle(
     url, _state = oauth.create_authorization_url(
         metadata["authorization_endpoint"], code_verifier=verifier, nonce=nonce, audience=API
     )
-    code = await approve(database_url, url, provisioned["user"]["id"])
+    code = await approve(server, url)
 
     token = oauth.fetch_token(metadata["token_endpoint"], code=code, code_verifier=verifier)
     assert token["token_type"] == "Bearer" and token["expires_in"] == 86400
@@ -197,7 +172,7 @@ async def test_revocation_and_introspection_over_http(
     url, _ = oauth.create_authorization_url(
         metadata["authorization_endpoint"], code_verifier=verifier, nonce="n", audience=API
     )
-    code = await approve(database_url, url, provisioned["user"]["id"])
+    code = await approve(server, url)
     token = oauth.fetch_token(metadata["token_endpoint"], code=code, code_verifier=verifier)
 
     active = resource_server.introspect_token(
