@@ -25,6 +25,14 @@ def _split(uri: str) -> SplitResult | None:
         return None
 
 
+def _has_valid_port(parts: SplitResult) -> bool:
+    """No port, or a number a native app can listen on (urlsplit checks it lazily)."""
+    try:
+        return parts.port is None or parts.port > 0
+    except ValueError:
+        return False
+
+
 def is_loopback(parts: SplitResult) -> bool:
     return parts.scheme == "http" and (parts.hostname or "") in LOOPBACK_HOSTS
 
@@ -67,7 +75,7 @@ def match_redirect_uri(registered: tuple[str, ...], candidate: str, *, public: b
     if not public:
         return False
     wanted = _split(candidate)
-    if wanted is None or not is_loopback(wanted):
+    if wanted is None or not is_loopback(wanted) or "#" in candidate or not _has_valid_port(wanted):
         return False
     for uri in registered:
         have = _split(uri)

@@ -73,6 +73,11 @@ REGISTERED = ("https://app.example.com/cb", "http://127.0.0.1/native")
         ("http://user@127.0.0.1:5000/native", True, False),
         ("http://localhost:51234/native", True, False),
         ("https://app.example.com:99999/cb", True, False),
+        ("http://127.0.0.1:51234/native#x", True, False),
+        ("http://127.0.0.1:51234/native#", True, False),
+        ("http://127.0.0.1:abc/native", True, False),
+        ("http://127.0.0.1:99999/native", True, False),
+        ("http://127.0.0.1:0/native", True, False),
     ],
     ids=[
         "exact",
@@ -87,6 +92,11 @@ REGISTERED = ("https://app.example.com/cb", "http://127.0.0.1/native")
         "loopback-userinfo",
         "localhost-vs-ip",
         "bad-port",
+        "loopback-fragment",
+        "loopback-empty-fragment",
+        "loopback-port-not-a-number",
+        "loopback-port-out-of-range",
+        "loopback-port-zero",
     ],
 )
 def test_redirect_uri_matching_is_exact_except_native_loopback_ports(
