@@ -121,7 +121,7 @@ def verify_id_token(
 
 
 async def test_authlib_completes_the_code_flow_and_the_token_lifecycle(
-    server: TesseraServer, provisioned: dict[str, Any], database_url: str, http_clients: ExitStack
+    server: TesseraServer, provisioned: dict[str, Any], http_clients: ExitStack
 ) -> None:
     metadata = httpx.get(f"{server.issuer}/.well-known/openid-configuration").json()
     native_id = provisioned["native"]["client_id"]
@@ -156,7 +156,7 @@ async def test_authlib_completes_the_code_flow_and_the_token_lifecycle(
 
 
 async def test_revocation_and_introspection_over_http(
-    server: TesseraServer, provisioned: dict[str, Any], database_url: str, http_clients: ExitStack
+    server: TesseraServer, provisioned: dict[str, Any], http_clients: ExitStack
 ) -> None:
     metadata = httpx.get(f"{server.issuer}/.well-known/openid-configuration").json()
     native_id = provisioned["native"]["client_id"]
