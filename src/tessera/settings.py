@@ -86,7 +86,15 @@ class Settings(BaseSettings):
     )
     db_pool_min_size: int = Field(default=2, ge=1, le=100)
     db_pool_max_size: int = Field(default=10, ge=1, le=1000)
-    db_statement_timeout: float = Field(default=5.0, gt=0, le=300)
+    db_statement_timeout: float = Field(
+        default=5.0, gt=0, le=300, description="Seconds before PostgreSQL cancels a statement."
+    )
+    db_connect_timeout: float = Field(
+        default=5.0,
+        gt=0,
+        le=300,
+        description="Seconds to wait for a PostgreSQL connection, new or from a busy pool.",
+    )
     trusted_proxies: str = Field(
         default="",
         description="Comma-separated proxy IPs or CIDRs whose X-Forwarded-For/-Proto are believed.",
@@ -116,6 +124,14 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return (init_settings, env_settings, _TOMLFileSource(settings_cls))
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url_is_supported(cls, value: str) -> str:
+        if value and not value.startswith(("sqlite:", "postgresql://", "postgres://")):
+            raise ValueError("must start with sqlite:/// or postgresql://")
+        _ = urlsplit(value).port  # Raises ValueError for a port that is not a number.
+        return value
 
     @field_validator("issuer")
     @classmethod

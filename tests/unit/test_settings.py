@@ -68,8 +68,23 @@ def test_unreadable_toml_file_is_one_line(tmp_path: Path, monkeypatch: pytest.Mo
             {"TESSERA_REFRESH_TOKEN_SLIDING_LIFETIME": "99999999"},
             "TESSERA_REFRESH_TOKEN_SLIDING_LIFETIME: must not exceed",
         ),
+        ({"TESSERA_DATABASE_URL": "mysql://u@db/x"}, "TESSERA_DATABASE_URL: must start with"),
+        ({"TESSERA_DATABASE_URL": "postgresql://u@db:five/x"}, "TESSERA_DATABASE_URL: Port"),
+        ({"TESSERA_DB_CONNECT_TIMEOUT": "0"}, "TESSERA_DB_CONNECT_TIMEOUT: "),
     ],
-    ids=["scheme", "query", "insecure", "too-short", "not-int", "log-level", "pool", "sliding"],
+    ids=[
+        "scheme",
+        "query",
+        "insecure",
+        "too-short",
+        "not-int",
+        "log-level",
+        "pool",
+        "sliding",
+        "database-scheme",
+        "database-port",
+        "connect-timeout",
+    ],
 )
 def test_invalid_values_fail_with_one_line_naming_the_setting(
     monkeypatch: pytest.MonkeyPatch, env: dict[str, str], message: str

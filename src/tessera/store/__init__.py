@@ -101,10 +101,15 @@ class Store:
         min_size: int = 2,
         max_size: int = 10,
         statement_timeout: float = 5.0,
+        connect_timeout: float = 5.0,
     ) -> Store:
         """Connect (schema checks are the caller's job: see store.migrate)."""
         database = await open_database(
-            url, min_size=min_size, max_size=max_size, statement_timeout=statement_timeout
+            url,
+            min_size=min_size,
+            max_size=max_size,
+            statement_timeout=statement_timeout,
+            connect_timeout=connect_timeout,
         )
         return cls(database)
 

@@ -21,12 +21,13 @@ import asyncio
 import re
 import sqlite3
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Mapping, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from contextlib import asynccontextmanager, contextmanager, suppress
 from pathlib import Path
 from typing import Any, Protocol
 
 import asyncpg
+from asyncpg.transaction import Transaction
 
 from tessera.core.errors import OAuthError
 from tessera.store.errors import DuplicateError, StoreUnavailableError
@@ -195,6 +196,34 @@ def _bind(sql: str, params: Params | None) -> tuple[str, list[object]]:
     return text, [values[name] for name in names]
 
 
+# What a lost connection, a timeout or an overloaded server raises. The request answers
+# 503 (StoreUnavailableError) and may be retried by its client; anything else is a bug.
+_UNAVAILABLE: tuple[type[BaseException], ...] = (
+    OSError,  # refused, reset, unknown host
+    TimeoutError,  # connect, pool or command timeout
+    asyncpg.PostgresConnectionError,  # 08xxx: the connection is gone
+    asyncpg.exceptions.OperatorInterventionError,  # 57xxx: statement timeout, shutdown
+    asyncpg.exceptions.InsufficientResourcesError,  # 53xxx: too many connections, disk full
+    asyncpg.exceptions.TransactionRollbackError,  # 40xxx: serialization failure, deadlock
+    asyncpg.exceptions.InvalidAuthorizationSpecificationError,  # 28xxx: login refused
+    asyncpg.exceptions.InvalidCatalogNameError,  # 3D000: no such database
+)
+
+
+def _describe(exc: BaseException) -> str:
+    """The first line of an error, for a log line or the command line's one line."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+@contextmanager
+def _unavailable_on_failure() -> Iterator[None]:
+    try:
+        yield
+    except _UNAVAILABLE as exc:
+        raise StoreUnavailableError(f"database unavailable: {_describe(exc)}") from None
+
+
 class _PostgresConnection(Connection):
     dialect = "postgresql"
 
@@ -203,18 +232,21 @@ class _PostgresConnection(Connection):
 
     async def fetch_one(self, sql: str, params: Params | None = None) -> Row | None:
         text, args = _bind(sql, params)
-        row: Row | None = await self._conn.fetchrow(text, *args)
+        with _unavailable_on_failure():
+            row: Row | None = await self._conn.fetchrow(text, *args)
         return row
 
     async def fetch_all(self, sql: str, params: Params | None = None) -> Sequence[Row]:
         text, args = _bind(sql, params)
-        rows: list[Row] = await self._conn.fetch(text, *args)
+        with _unavailable_on_failure():
+            rows: list[Row] = await self._conn.fetch(text, *args)
         return rows
 
     async def execute(self, sql: str, params: Params | None = None) -> int:
         text, args = _bind(sql, params)
         try:
-            status: str = await self._conn.execute(text, *args)
+            with _unavailable_on_failure():
+                status: str = await self._conn.execute(text, *args)
         except asyncpg.UniqueViolationError as exc:
             raise DuplicateError(str(exc)) from None
         last = status.rsplit(" ", 1)[-1]
@@ -222,16 +254,28 @@ class _PostgresConnection(Connection):
 
 
 class PostgresDatabase(Database):
-    """An asyncpg pool; each transaction holds one pooled connection."""
+    """An asyncpg pool; each transaction holds one pooled connection.
+
+    Statements are cancelled by the server after `statement_timeout` seconds, and by
+    the client a second later should the server not answer at all. A connection,
+    new or from a busy pool, is waited for `connect_timeout` seconds.
+    """
 
     dialect = "postgresql"
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, connect_timeout: float) -> None:
         self._pool = pool
+        self._connect_timeout = connect_timeout
 
     @classmethod
     async def connect(
-        cls, dsn: str, *, min_size: int, max_size: int, statement_timeout: float
+        cls,
+        dsn: str,
+        *,
+        min_size: int,
+        max_size: int,
+        statement_timeout: float,
+        connect_timeout: float,
     ) -> PostgresDatabase:
         """Open the pool.
 
@@ -243,39 +287,68 @@ class PostgresDatabase(Database):
                 dsn,
                 min_size=min_size,
                 max_size=max_size,
+                timeout=connect_timeout,
                 command_timeout=statement_timeout + 1,
                 server_settings={"statement_timeout": str(int(statement_timeout * 1000))},
             )
-        except (TimeoutError, OSError, asyncpg.PostgresError) as exc:
-            raise StoreUnavailableError(f"postgresql: {exc}") from None
-        return cls(pool)
+        except (*_UNAVAILABLE, asyncpg.PostgresError, asyncpg.InterfaceError, ValueError) as exc:
+            # Whatever stops the first connection (a bad URL included) is one line.
+            raise StoreUnavailableError(f"cannot reach the database: {_describe(exc)}") from None
+        return cls(pool, connect_timeout)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Connection]:
+        conn, tx = await self._begin()
         try:
-            conn = await self._pool.acquire()
-        except (TimeoutError, OSError, asyncpg.PostgresConnectionError) as exc:
-            raise StoreUnavailableError(f"postgresql: {exc}") from None
-        try:
-            tx = conn.transaction()
-            await tx.start()
             try:
                 yield _PostgresConnection(conn)
             except BaseException as exc:
                 if _keeps_transaction(exc):
-                    await tx.commit()
+                    with _unavailable_on_failure():
+                        await tx.commit()
                 else:
-                    await tx.rollback()
+                    await _roll_back(tx)
                 raise
-            else:
+            with _unavailable_on_failure():
                 await tx.commit()
-        except (OSError, asyncpg.PostgresConnectionError) as exc:
-            raise StoreUnavailableError(f"postgresql: {exc}") from None
         finally:
+            await self._release(conn)
+
+    async def _begin(self, *, retry: bool = True) -> tuple[asyncpg.Connection, Transaction]:
+        """A pooled connection inside a new transaction.
+
+        A pooled connection may have died without the pool noticing yet (the server
+        restarted, a failover): BEGIN is then tried once more on a fresh connection.
+        Nothing of the caller's has been sent, so this retry is safe for every
+        transaction. A failure after that is never retried here: a write may already
+        be committed, and only the caller knows whether repeating it is harmless.
+        """
+        with _unavailable_on_failure():
+            conn = await self._pool.acquire(timeout=self._connect_timeout)
+        tx = conn.transaction()
+        try:
+            with _unavailable_on_failure():
+                await tx.start()
+        except StoreUnavailableError:
+            await self._release(conn)
+            if not retry:
+                raise
+            return await self._begin(retry=False)
+        return conn, tx
+
+    async def _release(self, conn: asyncpg.Connection) -> None:
+        """Return a connection; a broken one is closed by the pool, which is all we need."""
+        with suppress(*_UNAVAILABLE, asyncpg.InterfaceError):
             await self._pool.release(conn)
 
     async def close(self) -> None:
         await self._pool.close()
+
+
+async def _roll_back(tx: Transaction) -> None:
+    """Roll back after a failure; on a lost connection the server has already done so."""
+    with suppress(*_UNAVAILABLE, asyncpg.InterfaceError):
+        await tx.rollback()
 
 
 def sqlite_path(url: str) -> Path:
@@ -284,7 +357,12 @@ def sqlite_path(url: str) -> Path:
 
 
 async def open_database(
-    url: str, *, min_size: int = 2, max_size: int = 10, statement_timeout: float = 5.0
+    url: str,
+    *,
+    min_size: int = 2,
+    max_size: int = 10,
+    statement_timeout: float = 5.0,
+    connect_timeout: float = 5.0,
 ) -> Database:
     """Open the database a URL names.
 
@@ -296,6 +374,10 @@ async def open_database(
         return SQLiteDatabase(sqlite_path(url))
     if url.startswith(("postgresql://", "postgres://")):
         return await PostgresDatabase.connect(
-            url, min_size=min_size, max_size=max_size, statement_timeout=statement_timeout
+            url,
+            min_size=min_size,
+            max_size=max_size,
+            statement_timeout=statement_timeout,
+            connect_timeout=connect_timeout,
         )
     raise ValueError("database URL must start with sqlite:/// or postgresql://")

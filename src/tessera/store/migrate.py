@@ -15,7 +15,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, create_engine
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
@@ -72,8 +72,8 @@ def _run(url: str, action: str, target: str = "head") -> str | None:
             _downgrade(connection, target)
         return _current(connection)
 
-    sa_url = _sqlalchemy_url(url)
     try:
+        sa_url = _sqlalchemy_url(url)
         if sa_url.startswith("sqlite"):
             engine = create_engine(sa_url, poolclass=NullPool)
             with engine.begin() as connection:
@@ -88,8 +88,10 @@ def _run(url: str, action: str, target: str = "head") -> str | None:
                 await async_engine.dispose()
 
         return asyncio.run(run_async())
-    except (OperationalError, DBAPIError, OSError) as exc:
-        raise StoreUnavailableError(f"cannot reach the database: {exc}".splitlines()[0]) from None
+    except (DBAPIError, OSError) as exc:
+        # The driver's own message, without SQLAlchemy's "(dialect.Error)" prefix.
+        cause = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+        raise StoreUnavailableError(f"cannot reach the database: {cause}".splitlines()[0]) from None
 
 
 def upgrade(url: str, target: str = "head") -> str | None:

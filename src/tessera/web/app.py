@@ -39,6 +39,7 @@ async def open_store(settings: Settings) -> Store:
         min_size=settings.db_pool_min_size,
         max_size=settings.db_pool_max_size,
         statement_timeout=settings.db_statement_timeout,
+        connect_timeout=settings.db_connect_timeout,
     )
     try:
         await migrate.verify_schema(store.database)
