@@ -1,7 +1,7 @@
 // The relying party of the interop test: panva's openid-client (v6) against tessera.
 //
 // Configuration comes as JSON in INTEROP_CONFIG: modules (the npm prefix holding
-// openid-client), issuer, clientId, redirectUri, scope, audience. The person's part
+// openid-client), issuer, clientId, idTokenAlg, redirectUri, scope, audience. The person's part
 // happens outside, so the script talks over stdio, one JSON object a line:
 //   stdout  {"authorization_url", "nonce", "state"}
 //   stdin   the URL the browser was redirected to
@@ -41,7 +41,7 @@ async function flow() {
   const server = await client.discovery(
     new URL(config.issuer),
     config.clientId,
-    undefined,
+    { id_token_signed_response_alg: config.idTokenAlg },
     client.None(),
     { execute: [client.allowInsecureRequests] },
   );
@@ -88,6 +88,7 @@ async function flow() {
 try {
   say(await flow());
 } catch (error) {
-  say({ error: `${error.name}: ${error.message}`, code: error.code ?? null, cause: error.cause ?? null });
+  const cause = error.cause instanceof Error ? `${error.cause.name}: ${error.cause.message}` : null;
+  say({ error: `${error.name}: ${error.message}`, code: error.code ?? null, cause });
   process.exitCode = 1;
 }

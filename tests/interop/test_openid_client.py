@@ -4,7 +4,8 @@ openid-client is OpenID-certified and strict: it reads the discovery document, s
 PKCE S256, checks `state` and RFC 9207 `iss` on the redirect, validates the id_token
 (signature against the JWKS, iss, aud, exp, nonce), matches the userinfo `sub`, and
 refreshes. The person between the authorization request and the redirect is this test,
-signing in and consenting through tessera's real forms over HTTP.
+signing in and consenting through tessera's real forms over HTTP. It runs once per ID
+token algorithm a client can choose (RS256, ES256, EdDSA).
 """
 
 from __future__ import annotations
@@ -18,12 +19,14 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
+from tessera.crypto.keys import decode_b64url
 from tests.conftest import TEST_SECRET_KEY
 from tests.support.native_app import (
     API,
     NativeApp,
     answer_in_browser,
     register_native_app,
+    register_native_client,
 )
 from tests.support.node import node_or_skip, openid_client_prefix
 from tests.support.server import TesseraServer
@@ -36,16 +39,29 @@ REDIRECT_URI = "http://127.0.0.1:53682/callback"  # Any port: the app registered
 STEP_TIMEOUT = 30
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[TesseraServer]:
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TesseraServer]:
     # One engine is enough: this test is about the wire protocol, not storage.
-    instance = TesseraServer(tmp_path / "data", TESSERA_SECRET_KEY=TEST_SECRET_KEY)
+    data_dir = tmp_path_factory.mktemp("interop") / "data"
+    instance = TesseraServer(data_dir, TESSERA_SECRET_KEY=TEST_SECRET_KEY)
     instance.start()
     yield instance
     instance.stop()
 
 
 @pytest.fixture(scope="module")
+def alice(server: TesseraServer) -> NativeApp:
+    return register_native_app(server)
+
+
+@pytest.fixture(params=["RS256", "ES256", "EdDSA"])
+def app(request: pytest.FixtureRequest, server: TesseraServer, alice: NativeApp) -> NativeApp:
+    """A client of its own per ID token algorithm, which openid-client is told to expect."""
+    client_id = register_native_client(server, "--id-token-alg", request.param)
+    return NativeApp(client_id=client_id, user_id=alice.user_id, id_token_alg=request.param)
+
+
+@pytest.fixture(scope="module", autouse=True)
 def openid_client() -> tuple[str, Path]:
     """node, and the npm prefix holding openid-client: checked before a server starts."""
     return node_or_skip(), openid_client_prefix()
@@ -53,15 +69,15 @@ def openid_client() -> tuple[str, Path]:
 
 @pytest.fixture
 async def relying_party(
-    openid_client: tuple[str, Path], server: TesseraServer
+    openid_client: tuple[str, Path], server: TesseraServer, app: NativeApp
 ) -> AsyncIterator[tuple[asyncio.subprocess.Process, NativeApp]]:
-    """The node script, configured for a freshly registered native app."""
+    """The node script, configured for the native app."""
     node, modules = openid_client
-    app = register_native_app(server)
     config = {
         "modules": str(modules),
         "issuer": server.issuer,
         "clientId": app.client_id,
+        "idTokenAlg": app.id_token_alg,
         "redirectUri": REDIRECT_URI,
         "scope": SCOPE,
         "audience": API,
@@ -111,6 +127,8 @@ async def test_openid_client_completes_discovery_pkce_code_userinfo_and_refresh(
     assert await asyncio.wait_for(process.wait(), STEP_TIMEOUT) == 0, server.log()
 
     assert result["metadata"]["issuer"] == server.issuer
+    header = json.loads(decode_b64url(result["tokens"]["id_token"].split(".")[0]))
+    assert header["alg"] == app.id_token_alg  # openid-client was told to accept only it.
     claims = result["id_token_claims"]
     assert claims["iss"] == server.issuer and claims["aud"] == app.client_id
     assert claims["sub"] == app.user_id and claims["nonce"] == start["nonce"]

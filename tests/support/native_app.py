@@ -22,14 +22,16 @@ LOOPBACK_REDIRECT_URI = "http://127.0.0.1/callback"
 class NativeApp:
     client_id: str
     user_id: str
+    id_token_alg: str = "RS256"
 
 
-def register_native_client(server: TesseraServer) -> str:
-    """A public client with the RFC 8252 loopback redirect (any port); its id. Consent
-    is remembered per client, so a new one asks alice again."""
+def register_native_client(server: TesseraServer, *options: str) -> str:
+    """A public client with the RFC 8252 loopback redirect (any port) and these
+    `clients create` options; its id. Consent is remembered per client, so a new one
+    asks alice again."""
     client = server.cli_json(
         "clients", "create", "--name", "Native App", "--public",
-        "--redirect-uri", LOOPBACK_REDIRECT_URI,
+        "--redirect-uri", LOOPBACK_REDIRECT_URI, *options,
     )  # fmt: skip
     return str(client["client_id"])
 
