@@ -3,8 +3,9 @@
 DESIGN.md's scale rule: nodes hold nothing a request depends on. Node A signs the
 person in and takes the consent, node B redeems the code; a refresh at A and a reuse of
 the old refresh token at B revoke the family on both; a key rotated through A is
-published and used by B within TESSERA_KEY_CACHE_TTL. Then the same code, and the same
-refresh token, are fired at both nodes at once, round after round: one request wins.
+published and used by B within TESSERA_KEY_CACHE_TTL; failed logins on both count toward
+one throttle. Then the same code, and the same refresh token, are fired at both nodes at
+once, round after round: one request wins each time.
 """
 
 from __future__ import annotations
@@ -17,7 +18,14 @@ import httpx
 import pytest
 
 from tests.conftest import fresh_postgres_url
-from tests.support.authorize import PKCE, callback, request_params, sign_in_and_consent
+from tests.support.authorize import (
+    PKCE,
+    callback,
+    follow,
+    request_params,
+    sign_in,
+    sign_in_and_consent,
+)
 from tests.support.cluster import Cluster, introspect, provision, redeem_code, token_response
 from tests.support.grants import RegisteredClient, refresh
 from tests.support.postgres import PostgresCluster
@@ -105,6 +113,20 @@ async def test_key_rotated_through_one_node_is_published_and_used_by_the_other_w
         tokens = token_response(await redeem_code(at_b, web_app, code, pkce))
     assert header_of(tokens["access_token"])["kid"] == rotated
     assert header_of(tokens["id_token"])["kid"] == rotated
+
+
+async def test_failed_logins_on_either_node_count_toward_one_throttle(
+    cluster: Cluster, web_app: RegisteredClient
+) -> None:
+    statuses = []
+    async with cluster.client() as http:  # The form posts alternate: A, B, A, B, A.
+        for _ in range(5):
+            login_page = await follow(
+                http, await http.get("/authorize", params=request_params(web_app.client_id))
+            )
+            failed = await sign_in(http, login_page, username="mallory", password="guess")
+            statuses.append(failed.status_code)
+    assert statuses == [401, 401, 401, 429, 429]
 
 
 async def test_one_code_fired_at_both_nodes_at_once_is_redeemed_exactly_once(
