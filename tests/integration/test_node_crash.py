@@ -95,10 +95,10 @@ async def test_killing_a_node_mid_load_loses_no_issued_token_and_redeems_no_code
     while len(load.completed) < KILL_AFTER and time.monotonic() < deadline:
         await asyncio.sleep(0.01)
     assert node_a.process is not None
-    node_a.process.kill()
     in_flight_at_kill, completed_at_kill = load.in_flight, len(load.completed)
+    node_a.process.kill()
+    node_a.process.wait()  # Blocks the loop: no request leaves before node A is gone.
     await asyncio.gather(*workers)
-    node_a.process.wait()
 
     assert in_flight_at_kill > 0 and completed_at_kill >= KILL_AFTER
     assert load.started == FLOWS and load.in_flight == 0
