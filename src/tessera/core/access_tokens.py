@@ -12,13 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from joserfc.jwk import KeySet
-
 from tessera.core.errors import InvalidRequestError, InvalidTokenError, MissingTokenError
 from tessera.core.models import Timestamp
 from tessera.core.ports import Repos
 from tessera.core.tokens import ACCESS_TOKEN_TYPE, grant_id_of
-from tessera.crypto.jwt import JWTError, verify_jwt
+from tessera.crypto.jws import JWSVerifier
+from tessera.crypto.jwt import JWTError
 
 MAX_TOKEN_LENGTH = 8192
 
@@ -57,15 +56,17 @@ def parse_bearer_token(authorization: str | None, form_token: str | None) -> str
     return token
 
 
-def decode_access_token(token: str, keys: KeySet, *, issuer: str, now: Timestamp) -> AccessToken:
+def decode_access_token(
+    token: str, keys: JWSVerifier, *, issuer: str, now: Timestamp
+) -> AccessToken:
     """Check the JWT alone: signature, type, issuer, expiry and the claims we rely on.
 
     Raises:
         InvalidTokenError: any of them fails.
     """
     try:
-        claims = verify_jwt(
-            token, keys, issuer=issuer, audience=None, typ=ACCESS_TOKEN_TYPE, now=now
+        claims = keys.verify_jwt(
+            token, issuer=issuer, audience=None, typ=ACCESS_TOKEN_TYPE, now=now
         )
     except JWTError as exc:
         raise InvalidTokenError(detail=f"access token: {exc}") from None
@@ -83,7 +84,7 @@ def decode_access_token(token: str, keys: KeySet, *, issuer: str, now: Timestamp
 
 
 async def verify_access_token(
-    token: str, keys: KeySet, *, issuer: str, now: Timestamp, repos: Repos
+    token: str, keys: JWSVerifier, *, issuer: str, now: Timestamp, repos: Repos
 ) -> AccessToken:
     """A live access token: valid as a JWT, not revoked, and its grant not revoked.
 

@@ -10,20 +10,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from joserfc.jwk import KeySet
-
 from tessera.core.access_tokens import verify_access_token
 from tessera.core.errors import InvalidClientError, InvalidTokenError
 from tessera.core.models import Client, Timestamp
 from tessera.core.ports import Repos
 from tessera.core.tokens import format_scope
+from tessera.crypto.jws import JWSVerifier
 from tessera.crypto.tokens import SecretKind, digest
 
 INACTIVE: dict[str, Any] = {"active": False}
 
 
 async def introspect(
-    token: str, client: Client, keys: KeySet, *, issuer: str, now: Timestamp, repos: Repos
+    token: str, client: Client, keys: JWSVerifier, *, issuer: str, now: Timestamp, repos: Repos
 ) -> dict[str, Any]:
     """The RFC 7662 2.2 answer for a token.
 

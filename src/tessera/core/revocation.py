@@ -9,12 +9,11 @@ would have expired anyway. Unknown, invalid or expired tokens are not an error (
 
 from __future__ import annotations
 
-from joserfc.jwk import KeySet
-
 from tessera.core.access_tokens import decode_access_token
 from tessera.core.errors import InvalidTokenError, UnauthorizedClientError
 from tessera.core.models import Client, Timestamp
 from tessera.core.ports import Repos
+from tessera.crypto.jws import JWSVerifier
 from tessera.crypto.tokens import SecretKind, digest
 
 GRANT_REVOKED_EVENT = "grant.revoked"
@@ -24,7 +23,7 @@ FOREIGN_TOKEN = "The token was not issued to this client."
 
 
 async def revoke_token(
-    token: str, client: Client, keys: KeySet, *, issuer: str, now: Timestamp, repos: Repos
+    token: str, client: Client, keys: JWSVerifier, *, issuer: str, now: Timestamp, repos: Repos
 ) -> None:
     """Revoke the token if it is live and the client's.
 

@@ -6,19 +6,18 @@ when it does, so the scope check covers the audience too.
 
 from __future__ import annotations
 
-from joserfc.jwk import KeySet
-
 from tessera.core.access_tokens import verify_access_token
 from tessera.core.errors import InsufficientScopeError, InvalidTokenError
 from tessera.core.models import Timestamp
 from tessera.core.ports import Repos
 from tessera.core.tokens import Claims, build_profile_claims
+from tessera.crypto.jws import JWSVerifier
 
 USERINFO_SCOPE = "openid"
 
 
 async def build_userinfo(
-    token: str, keys: KeySet, *, issuer: str, now: Timestamp, repos: Repos
+    token: str, keys: JWSVerifier, *, issuer: str, now: Timestamp, repos: Repos
 ) -> Claims:
     """`sub` and the profile/email claims the token's scope releases.
 

@@ -27,7 +27,7 @@ from joserfc import jws
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet, guess_key
 
-from tessera.crypto.jwt import ALLOWED_ALGORITHMS, JWTError
+from tessera.crypto.jwt import ALLOWED_ALGORITHMS, Claims, JWTError, verified_claims
 from tessera.crypto.keys import Algorithm
 
 Header = dict[str, Any]
@@ -210,6 +210,26 @@ class JWSVerifier:
         except InvalidSignature:
             raise JWTError("bad signature") from None
         return dict(header), payload
+
+    def verify_jwt(
+        self,
+        token: str,
+        *,
+        issuer: str,
+        audience: str | None,
+        typ: str | None,
+        now: int,
+        leeway: int = 0,
+    ) -> Claims:
+        """`crypto.jwt.verify_jwt` on this verifier: signature, header type and claims.
+
+        Raises:
+            JWTError: as `verify` and `crypto.jwt.verified_claims`.
+        """
+        header, payload = self.verify(token)
+        return verified_claims(
+            header, payload, issuer=issuer, audience=audience, typ=typ, now=now, leeway=leeway
+        )
 
     def _signature_check(self, header: Header) -> SignatureCheck:
         alg, kid = header["alg"], header.get("kid")

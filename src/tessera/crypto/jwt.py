@@ -36,8 +36,12 @@ class JWTError(Exception):
     """A token failed verification; the message says why (for logs, not for clients)."""
 
 
+# One encoder for every token: json.dumps with separators builds a new one per call.
+_COMPACT_JSON = json.JSONEncoder(separators=(",", ":"))
+
+
 def _encode_segment(value: Mapping[str, Any]) -> str:
-    return b64url(json.dumps(value, separators=(",", ":")).encode("utf-8"))
+    return b64url(_COMPACT_JSON.encode(value).encode("utf-8"))
 
 
 def _signature(key: SigningKey, signing_input: bytes) -> bytes:
@@ -131,11 +135,36 @@ def verify_jwt(
         compact = jws.deserialize_compact(token, keys, algorithms=list(algorithms))
     except (JoseError, ValueError, TypeError, KeyError) as exc:
         raise JWTError(f"signature: {type(exc).__name__}") from None
-    header = compact.protected
+    return verified_claims(
+        compact.protected,
+        compact.payload,
+        issuer=issuer,
+        audience=audience,
+        typ=typ,
+        now=now,
+        leeway=leeway,
+    )
+
+
+def verified_claims(
+    header: Mapping[str, Any],
+    payload: bytes,
+    *,
+    issuer: str,
+    audience: str | None,
+    typ: str | None,
+    now: int,
+    leeway: int = 0,
+) -> Claims:
+    """The checks after a good signature: header type, a JSON object payload, claims.
+
+    Raises:
+        JWTError: wrong type, a payload that is not a JSON object, or a failing claim.
+    """
     if typ is not None and str(header.get("typ", "")).lower() != typ.lower():
         raise JWTError("wrong token type")
     try:
-        claims = json.loads(compact.payload)
+        claims = json.loads(payload)
     except ValueError:
         raise JWTError("payload is not JSON") from None
     if not isinstance(claims, dict):

@@ -16,6 +16,8 @@ from tessera.core.errors import (
 )
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+# Built once: json.dumps with separators makes a new encoder on every call.
+_COMPACT_JSON = json.JSONEncoder(separators=(",", ":"))
 
 
 def json_response(
@@ -23,7 +25,7 @@ def json_response(
 ) -> Response:
     """Compact JSON; protocol answers carrying tokens pass NO_STORE headers."""
     return Response(
-        json.dumps(body, separators=(",", ":")),
+        _COMPACT_JSON.encode(body),
         status_code=status_code,
         media_type="application/json",
         headers=headers,

@@ -6,13 +6,14 @@ import pytest
 
 from tessera.core.access_tokens import decode_access_token, parse_bearer_token
 from tessera.core.errors import InvalidRequestError, InvalidTokenError, MissingTokenError
+from tessera.crypto.jws import JWSVerifier
 from tessera.crypto.jwt import build_key_set, sign_jwt
 from tessera.crypto.keys import Algorithm, build_signing_key, generate_private_key
 
 NOW = 1_800_000_000
 ISSUER = "https://as.test"
 KEY = build_signing_key(generate_private_key(Algorithm.ES256), Algorithm.ES256)
-KEYS = build_key_set([KEY.public_jwk])
+KEYS = JWSVerifier(build_key_set([KEY.public_jwk]))
 CLAIMS = {
     "iss": ISSUER,
     "sub": "u1",

@@ -25,7 +25,7 @@ async def introspect(request: Request) -> Response:
             answer = await introspect_token(
                 token,
                 client,
-                keyring.verification_keys,
+                keyring.verifier,
                 issuer=rt.settings.issuer,
                 now=rt.now(),
                 repos=tx,

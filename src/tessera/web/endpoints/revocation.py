@@ -26,7 +26,7 @@ async def revoke(request: Request) -> Response:
             await revoke_token(
                 token,
                 client,
-                keyring.verification_keys,
+                keyring.verifier,
                 issuer=rt.settings.issuer,
                 now=rt.now(),
                 repos=tx,

@@ -33,7 +33,7 @@ async def userinfo(request: Request) -> Response:
         async with rt.store.transaction() as tx:
             claims = await build_userinfo(
                 token,
-                keyring.verification_keys,
+                keyring.verifier,
                 issuer=rt.settings.issuer,
                 now=rt.now(),
                 repos=tx,
