@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import replace
 
 import pytest
 
@@ -125,6 +126,18 @@ async def test_duplicate_username_or_email_is_refused(store: Store) -> None:
         with pytest.raises(DuplicateError):
             async with store.transaction() as tx:
                 await tx.users.add(clash)
+
+
+async def test_a_client_changed_in_the_database_is_read_as_changed(store: Store) -> None:
+    # Parsed clients are reused by row values (store.parsed): a change must show at once.
+    await seed(store)
+    changed = replace(CLIENT, redirect_uris=("https://app.test/new",), first_party=False)
+    async with store.transaction() as tx:
+        assert await tx.clients.get(CLIENT.client_id) == CLIENT
+        await tx.clients.delete(CLIENT.client_id)
+        await tx.clients.add(changed)
+    async with store.transaction() as tx:
+        assert await tx.clients.get(CLIENT.client_id) == changed
 
 
 async def test_apis_round_trip(store: Store) -> None:

@@ -8,11 +8,12 @@ from collections.abc import Sequence
 from tessera.core.models import Api, ApiScope
 from tessera.crypto.keys import Algorithm
 from tessera.store.engine import Connection, Row
+from tessera.store.parsed import ParsedRows
 
 _COLUMNS = "id, identifier, name, scopes, access_token_lifetime, signing_alg, created_at"
 
 
-def _api(row: Row) -> Api:
+def _parse(row: Row) -> Api:
     return Api(
         id=row["id"],
         identifier=row["identifier"],
@@ -25,6 +26,9 @@ def _api(row: Row) -> Api:
         signing_alg=Algorithm(row["signing_alg"]),
         created_at=row["created_at"],
     )
+
+
+_api = ParsedRows(_parse)
 
 
 class SQLApiRepo:

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from tessera.core.models import AuthMethod, Client, GrantType
 from tessera.crypto.keys import Algorithm
 from tessera.store.engine import Connection, Row
+from tessera.store.parsed import ParsedRows
 
 _COLUMNS = (
     "client_id, name, secret_hash, redirect_uris, post_logout_redirect_uris, grant_types, "
@@ -15,7 +16,7 @@ _COLUMNS = (
 )
 
 
-def _client(row: Row) -> Client:
+def _parse(row: Row) -> Client:
     allowed = row["allowed_scopes"]
     return Client(
         client_id=row["client_id"],
@@ -31,6 +32,9 @@ def _client(row: Row) -> Client:
         refresh_grace_seconds=row["refresh_grace_seconds"],
         created_at=row["created_at"],
     )
+
+
+_client = ParsedRows(_parse)
 
 
 class SQLClientRepo:

@@ -36,9 +36,12 @@ Params = Mapping[str, object]
 
 
 class Row(Protocol):
-    """A result row: `sqlite3.Row` and `asyncpg.Record` both index by name."""
+    """A result row: `sqlite3.Row` and `asyncpg.Record` both index by name and iterate
+    over their values."""
 
     def __getitem__(self, key: str, /) -> Any: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
 
 
 class Connection(ABC):
