@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
+from bench.memory import Sample, growth_over_last_half
 from bench.procstat import parse_rss_kib, parse_stat
 from bench.stats import percentile, spread
 
@@ -55,3 +56,11 @@ def test_rss_comes_from_vmrss_and_is_zero_for_a_zombie() -> None:
     assert parse_rss_kib(status) == 81234
     assert parse_rss_kib("Name:\tzombie\nState:\tZ (zombie)\n") == 0
     assert not math.isnan(parse_rss_kib(status) / 1024)
+
+
+def test_memory_growth_is_measured_over_the_last_half_of_the_flows() -> None:
+    samples = [Sample(0, 90.0, 0.0), Sample(50, 100.0, 1.0), Sample(100, 103.5, 1.0)]
+    assert growth_over_last_half(samples) == pytest.approx(3.5)
+    uneven = [Sample(0, 90.0, 0.0), Sample(40, 95.0, 1.0), Sample(70, 99.0, 1.0)]
+    # 70 flows: growth is counted from the first sample at or past 35.
+    assert growth_over_last_half(uneven) == pytest.approx(4.0)
