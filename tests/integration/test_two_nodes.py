@@ -4,8 +4,9 @@ DESIGN.md's scale rule: nodes hold nothing a request depends on. Node A signs th
 person in and takes the consent, node B redeems the code; a refresh at A and a reuse of
 the old refresh token at B revoke the family on both; a key rotated through A is
 published and used by B within TESSERA_KEY_CACHE_TTL; failed logins on both count toward
-one throttle. Then the same code, and the same refresh token, are fired at both nodes at
-once, round after round: one request wins each time.
+one throttle; X-Forwarded-For is believed only where the proxy is trusted. Then the
+same code, and the same refresh token, are fired at both nodes at once, round after
+round: one request wins each time.
 """
 
 from __future__ import annotations
@@ -26,7 +27,14 @@ from tests.support.authorize import (
     sign_in,
     sign_in_and_consent,
 )
-from tests.support.cluster import Cluster, introspect, provision, redeem_code, token_response
+from tests.support.cluster import (
+    Cluster,
+    introspect,
+    provision,
+    query,
+    redeem_code,
+    token_response,
+)
 from tests.support.grants import RegisteredClient, refresh
 from tests.support.postgres import PostgresCluster
 from tests.support.tokens import header_of
@@ -49,6 +57,9 @@ def cluster(
         fresh_postgres_url(postgres),
         TESSERA_KEY_CACHE_TTL=str(KEY_CACHE_TTL),
     )
+    # Node A believes X-Forwarded-For from the test's address, as from nginx; node B
+    # trusts no proxy, so the header must change nothing there.
+    nodes.nodes[0].env["TESSERA_TRUSTED_PROXIES"] = "127.0.0.1"
     yield nodes.start()
     nodes.stop()
 
@@ -127,6 +138,23 @@ async def test_failed_logins_on_either_node_count_toward_one_throttle(
             failed = await sign_in(http, login_page, username="mallory", password="guess")
             statuses.append(failed.status_code)
     assert statuses == [401, 401, 401, 429, 429]
+
+
+async def test_client_ip_is_taken_from_x_forwarded_for_only_from_a_trusted_proxy(
+    cluster: Cluster, web_app: RegisteredClient
+) -> None:
+    for node, address in zip(cluster.nodes, ("203.0.113.7", "203.0.113.8"), strict=True):
+        async with cluster.client(node) as http:
+            http.headers["X-Forwarded-For"] = address
+            params = request_params(web_app.client_id)
+            login_page = await follow(http, await http.get("/authorize", params=params))
+            await sign_in(http, login_page, username="eve", password="guess")
+    rows = await query(
+        cluster.database_url,
+        "SELECT ip FROM audit_events WHERE event = 'login.failed' AND ip <> '127.0.0.1' "
+        "ORDER BY id",
+    )
+    assert [row["ip"] for row in rows] == ["203.0.113.7"]
 
 
 async def test_one_code_fired_at_both_nodes_at_once_is_redeemed_exactly_once(
