@@ -119,5 +119,10 @@ class Store:
         async with self.database.transaction() as conn:
             yield SQLRepos(conn)
 
+    @property
+    def serializes_writes(self) -> bool:
+        """See `engine.Database.serializes_writes`."""
+        return self.database.serializes_writes
+
     async def close(self) -> None:
         await self.database.close()

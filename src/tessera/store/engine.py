@@ -70,6 +70,9 @@ class Database(ABC):
     """A connection source with the transaction rule above."""
 
     dialect: str
+    # True when every write transaction waits for the one before it anyway (SQLite's
+    # single writer): splitting work into short transactions then only adds commits.
+    serializes_writes: bool
 
     @abstractmethod
     def transaction(self) -> Any:
@@ -134,6 +137,7 @@ class SQLiteDatabase(Database):
     """
 
     dialect = "sqlite"
+    serializes_writes = True
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -265,6 +269,7 @@ class PostgresDatabase(Database):
     """
 
     dialect = "postgresql"
+    serializes_writes = False
 
     def __init__(self, pool: asyncpg.Pool, connect_timeout: float) -> None:
         self._pool = pool

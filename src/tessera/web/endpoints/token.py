@@ -1,21 +1,29 @@
 """POST /oauth/token (RFC 6749 3.2): an authenticated client runs a grant for tokens.
 
-Two transactions: a short one authenticates the client and counts the request against
-the rate limits (core.rate_limits), then the grant runs in its own.
+On PostgreSQL, two transactions: a short one authenticates the client and counts the
+request against the rate limits (core.rate_limits), then the grant runs in its own, so
+the counters' rows are not locked while tokens are signed. SQLite has one writer, so
+the grant would wait for the first transaction's commit anyway: there both run in one.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from tessera.core.errors import OAuthError
 from tessera.core.grants import TokenRequest, exchange, parse_grant_type
+from tessera.core.keyring import KeyRing
+from tessera.core.models import Client, GrantType
+from tessera.core.ports import Repos
 from tessera.core.rate_limits import admit_client
+from tessera.core.tokens import TokenResponse
 from tessera.web.forms import client_ip
 from tessera.web.oauth import read_client_form, refuse, token_policy, token_rate_limits
 from tessera.web.responses import NO_STORE, json_response
-from tessera.web.runtime import runtime
+from tessera.web.runtime import Runtime, runtime
 
 
 async def token(request: Request) -> Response:
@@ -24,27 +32,37 @@ async def token(request: Request) -> Response:
     try:
         params, credentials = await read_client_form(request)
         grant_type = parse_grant_type(params)
-        async with rt.store.transaction() as tx:  # Commits on OAuthError: counts stay.
-            client = await admit_client(
-                tx,
-                credentials,
-                token_rate_limits(rt.settings),
-                client_ip=client_ip(request),
-                now=now,
-            )
         keyring = await rt.fresh_keyring()
+        limits, address = token_rate_limits(rt.settings), client_ip(request)
+        async with rt.store.transaction() as tx:  # Commits on OAuthError: counts stay.
+            client = await admit_client(tx, credentials, limits, client_ip=address, now=now)
+            if rt.store.serializes_writes:
+                return _answer(await _grant(rt, tx, grant_type, client, params, keyring, now))
         async with rt.store.transaction() as tx:  # Commits on OAuthError: reuse revocations stay.
-            tokens = await exchange(
-                grant_type,
-                TokenRequest(
-                    client=client,
-                    params=params,
-                    now=now,
-                    repos=tx,
-                    keyring=keyring,
-                    policy=token_policy(rt.settings),
-                ),
-            )
+            return _answer(await _grant(rt, tx, grant_type, client, params, keyring, now))
     except OAuthError as err:
         return refuse(request, err)
+
+
+async def _grant(
+    rt: Runtime,
+    repos: Repos,
+    grant_type: GrantType,
+    client: Client,
+    params: Mapping[str, str],
+    keyring: KeyRing,
+    now: int,
+) -> TokenResponse:
+    request = TokenRequest(
+        client=client,
+        params=params,
+        now=now,
+        repos=repos,
+        keyring=keyring,
+        policy=token_policy(rt.settings),
+    )
+    return await exchange(grant_type, request)
+
+
+def _answer(tokens: TokenResponse) -> Response:
     return json_response(tokens.body(), headers=NO_STORE)
