@@ -1,4 +1,6 @@
-"""Security rule: no token, code, verifier, secret, password or cookie reaches the logs.
+"""Security rules: no token, code, verifier, secret, password or cookie reaches the logs
+or the audit log; and every security event of a flow is in the audit log, read with
+`tessera audit tail`.
 
 Runs on the conformance package's real server, which logs at debug level: a full flow
 with every kind of failure, then a grep of everything the process wrote.
@@ -6,20 +8,38 @@ with every kind of failure, then a grep of everything the process wrote.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+
 import httpx
 import pytest
 
-from tests.support.relying_party import PASSWORD, RelyingParty
+from tests.support.relying_party import PASSWORD, OpenIDProvider, RelyingParty
 
 pytestmark = pytest.mark.integration
 
 
-def test_a_full_flow_with_failures_leaves_no_secret_in_the_server_log(rp: RelyingParty) -> None:
+@dataclass(frozen=True)
+class FullFlow:
+    op: OpenIDProvider
+    secrets: frozenset[str]
+
+
+@pytest.fixture(scope="module")
+def full_flow(op: OpenIDProvider) -> Iterator[FullFlow]:
+    """Sign-in failures, a code reused, a refresh token reused, a wrong client secret,
+    dead tokens at UserInfo, introspection, revocation and logout; what was secret."""
+    with httpx.Client(base_url=op.server.issuer, follow_redirects=False) as browser:
+        rp = RelyingParty(op, op.clients["client_secret_basic"], browser)
+        yield FullFlow(op, frozenset(run(rp)))
+
+
+def run(rp: RelyingParty) -> set[str]:
     op, client = rp.op, rp.client
     wrong_password = "Tr0ub4dor&3-wrong"
     request = rp.request(scope="openid profile offline_access")
-    failed = rp.sign_in(rp.start(request), password=wrong_password)
-    assert failed.status_code == 401
+    assert rp.sign_in(rp.start(request), password=wrong_password).status_code == 401
     code = rp.callback(rp.sign_in(rp.start(request)), request)["code"]
     tokens = rp.redeem(code, request).json()
     assert rp.redeem(code, request).status_code == 400  # Reused: revokes the grant.
@@ -33,12 +53,12 @@ def test_a_full_flow_with_failures_leaves_no_secret_in_the_server_log(rp: Relyin
     assert httpx.post(op.metadata["token_endpoint"], data=form, auth=auth).status_code == 401
     assert rp.userinfo(rotated["access_token"], "form").status_code == 401
     assert rp.userinfo(tokens["access_token"]).status_code == 401
+    live, _ = rp.tokens(rp.request(scope="openid offline_access"))
     basic = httpx.BasicAuth(client.client_id, client.client_secret)
     for endpoint in ("introspection_endpoint", "revocation_endpoint"):
-        httpx.post(op.metadata[endpoint], data={"token": rotated["refresh_token"]}, auth=basic)
+        httpx.post(op.metadata[endpoint], data={"token": live["refresh_token"]}, auth=basic)
     rp.browser.get("/logout", params={"id_token_hint": fresh["id_token"]})
-
-    secrets = {
+    return {
         PASSWORD,
         wrong_password,
         wrong_secret,
@@ -49,12 +69,30 @@ def test_a_full_flow_with_failures_leaves_no_secret_in_the_server_log(rp: Relyin
         *(rp.browser.cookies[name] for name in rp.browser.cookies),
         *(
             body[name]
-            for body in (tokens, fresh, rotated)
+            for body in (tokens, fresh, rotated, live)
             for name in body
             if name.endswith("_token")
         ),
     }
-    log = op.server.log()
+
+
+def test_the_server_log_of_a_full_flow_holds_no_secret(full_flow: FullFlow) -> None:
+    log = full_flow.op.server.log()
     assert "refused: invalid_grant" in log and "refused: invalid_client" in log
-    leaked = [secret[:12] for secret in secrets if secret in log]
-    assert not leaked
+    assert not [secret[:12] for secret in full_flow.secrets if secret in log]
+
+
+def test_audit_tail_lists_the_flows_security_events_and_no_secret(full_flow: FullFlow) -> None:
+    output = full_flow.op.server.cli("audit", "tail", "-n", "1000", "--json").stdout
+    events = {event["event"] for event in json.loads(output)}
+    assert {
+        "user.created",
+        "client.created",
+        "login.failed",
+        "login.succeeded",
+        "code.reused",
+        "refresh_token.reused",
+        "grant.revoked",
+        "logout",
+    } <= events, events
+    assert not [secret[:12] for secret in full_flow.secrets if secret in output]

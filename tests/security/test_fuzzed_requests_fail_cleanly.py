@@ -204,7 +204,10 @@ def assert_clean(response: httpx.Response) -> None:
     for marker in TRACE_MARKERS:
         assert marker not in text, text[:500]
     content_type = response.headers.get("content-type", "")
-    if response.status_code in (302, 303):
+    if response.is_redirect:
+        # After a POST only 303: a 307 would make the browser repost the form, password
+        # and all, to the next site (RFC 9700 4.12).
+        assert response.status_code == (303 if response.request.method == "POST" else 302)
         target = response.headers["location"]
         assert target.startswith(("/u/", REDIRECT_URI + "?")), target
     elif not text:
