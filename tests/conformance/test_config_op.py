@@ -77,6 +77,7 @@ def test_oidcc_idtoken_rs256_verifies_with_the_published_key(rp: RelyingParty) -
     tokens, _ = rp.tokens()
     header = header_of(tokens["id_token"])
     assert header["alg"] == "RS256"
+    assert set(header) <= {"alg", "kid", "typ"}  # No x5u, x5c, jku or jwk (OIDC Core 2).
     assert rp.op.jwks().get_by_kid(header["kid"]).key_type == "RSA"
 
 
