@@ -116,7 +116,8 @@ async def test_key_rotated_through_one_node_is_published_and_used_by_the_other_w
     committed = time.monotonic()  # The command has exited: the new key is in the database.
     async with cluster.client(node_b) as at_b:
         while rotated not in await published_kids(at_b):
-            assert time.monotonic() - committed < KEY_CACHE_TTL + 1, "rotation not seen by B"
+            # The bound is the TTL; the rest allows for a slow request on a busy machine.
+            assert time.monotonic() - committed < KEY_CACHE_TTL + 2, "rotation not seen by B"
             await asyncio.sleep(0.05)
         await asyncio.sleep(KEY_CACHE_TTL)  # B's signing keys were reread in the same load.
         pkce = PKCE()
