@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench install system-deps clean
+.PHONY: demo test lint bench bench-full install system-deps clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,11 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.quick
+
+## The README's numbers: concurrency 1, 8, 32 and 64, then memory over 100k flows.
+bench-full: $(STAMP)
+	$(BIN)/python -m bench.full
+	$(BIN)/python -m bench.memory
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
