@@ -4,8 +4,6 @@ sees them), and every attempt is an audit event."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import httpx
 import pytest
 from starlette.applications import Starlette
@@ -13,8 +11,6 @@ from starlette.applications import Starlette
 from tessera.core import login as login_policy
 from tessera.core.login import ThrottleRule
 from tessera.core.models import Client
-from tessera.settings import Settings
-from tessera.web.app import create_app
 from tessera.web.runtime import Runtime
 from tests.conftest import ISSUER, Clock
 from tests.support.authorize import (
@@ -103,16 +99,6 @@ async def test_one_address_guessing_many_accounts_is_locked_out(
     other_ip = httpx.ASGITransport(app=app, client=("192.0.2.7", 40000))
     async with httpx.AsyncClient(transport=other_ip, base_url=ISSUER) as elsewhere:
         assert callback(await attempt(elsewhere, app_client, "alice", PASSWORD))["code"]
-
-
-@pytest.fixture
-async def second_node(settings: Settings, clock: Clock) -> AsyncIterator[httpx.AsyncClient]:
-    """Another server process on the same database."""
-    other = create_app(settings, clock=clock)
-    async with other.router.lifespan_context(other):
-        transport = httpx.ASGITransport(app=other)
-        async with httpx.AsyncClient(transport=transport, base_url=ISSUER) as http:
-            yield http
 
 
 async def test_the_limits_hold_across_nodes(

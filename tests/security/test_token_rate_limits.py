@@ -12,7 +12,6 @@ from starlette.applications import Starlette
 
 from tessera.core.models import GrantType
 from tessera.settings import Settings
-from tessera.web.app import create_app
 from tessera.web.runtime import Runtime
 from tests.conftest import ISSUER, Clock
 from tests.support.grants import (
@@ -139,16 +138,6 @@ async def test_a_refused_request_leaves_its_code_unspent(
         "/oauth/token", data=forms[-1], headers=authenticate(web_app, forms[-1])
     )
     assert redeemed.status_code == 200 and redeemed.json()["access_token"]
-
-
-@pytest.fixture
-async def second_node(settings: Settings, clock: Clock) -> AsyncIterator[httpx.AsyncClient]:
-    """Another server process on the same database."""
-    other = create_app(settings, clock=clock)
-    async with other.router.lifespan_context(other):
-        transport = httpx.ASGITransport(app=other)
-        async with httpx.AsyncClient(transport=transport, base_url=ISSUER) as http:
-            yield http
 
 
 async def test_the_limits_hold_across_nodes(
