@@ -6,7 +6,9 @@ upsert counts a request against all of its keys. Once a key is over its limit, e
 request until its window ends is refused with 429 and `Retry-After` (RFC 6585 4).
 
 A client is counted once it has authenticated, so nobody can spend another client's
-allowance by naming it; its address is counted whatever happens.
+allowance by naming it; its address is counted for every request that gets as far as
+the client lookup. (Requests refused before it, for a malformed body or Basic header or
+no client_id, cost no database work and are not counted.)
 """
 
 from __future__ import annotations
@@ -39,12 +41,14 @@ async def admit_client(
 ) -> Client:
     """Authenticate the client and count the request against its address and itself.
 
-    Run it in a short transaction of its own: the counters' rows stay locked until the
-    commit, and one address or client must not wait on another request's signing.
+    On PostgreSQL run it in a short transaction of its own: the counters' rows stay
+    locked until the commit, and one address or client must not wait on another
+    request's signing. (SQLite's one writer serialises every transaction anyway.)
 
     Raises:
         SlowDownError: the address or the client is over its limit.
-        InvalidClientError: see authenticate_client (the address is counted first).
+        InvalidClientError: see authenticate_client (the address is counted before it
+            propagates).
     """
     ip_key = (f"token-ip:{client_ip}", limits.per_ip)
     try:
