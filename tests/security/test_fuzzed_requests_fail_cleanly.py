@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from tessera.store import Store
 from tessera.store.tables import metadata
+from tessera.web.cookies import CSRF, SESSION
 from tessera.web.runtime import Runtime
 from tests.support.authorize import PKCE, add_app, add_person, request_params
 from tests.support.grants import API_ID, REDIRECT_URI, add_api
@@ -149,6 +150,9 @@ def requests(draw: st.DrawFn, endpoint: Endpoint, known: Known) -> dict[str, Any
     authorization = draw(authorizations(known))
     if authorization is not None:
         headers["Authorization"] = authorization
+    cookie = draw(cookies())
+    if cookie is not None:
+        headers["Cookie"] = cookie  # Instead of the jar's session and CSRF cookies.
     if not endpoint.in_body:
         query = draw(st.sampled_from(["plain", "bad-percent", "raw"]))
         if query == "plain":
@@ -182,6 +186,17 @@ def authorizations(known: Known) -> st.SearchStrategy[str | None]:
         st.builds(lambda token: "Bearer " + token, ASCII),
         st.sampled_from(["Basic", "Basic !!!", "Bearer", "Bearer a b", "Digest x", "basic Og=="]),
         ASCII,
+    )
+
+
+def cookies() -> st.SearchStrategy[str | None]:
+    named = st.builds(
+        lambda name, value: f"{name}={value}",
+        st.sampled_from([SESSION, CSRF, f"__Host-{SESSION}", f"__Host-{CSRF}"]),
+        ASCII,
+    )
+    return st.one_of(
+        st.none(), st.none(), st.none(), named, st.lists(named, max_size=4).map("; ".join), ASCII
     )
 
 
