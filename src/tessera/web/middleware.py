@@ -5,6 +5,9 @@
   inline script, `frame-ancestors 'none'`, `X-Frame-Options: DENY` and `no-store`
   (DESIGN.md security rules). A page that needs a different CSP (form_post) sets its own.
 - Bounded request bodies: 413 beyond `max_body` bytes, whatever Content-Length claims.
+- Bounded headers: 431 beyond `max_headers` bytes or `MAX_HEADER_COUNT` fields, before
+  anything parses a cookie or an Authorization header (RFC 6585 5). uvicorn has already
+  read them by then: only a proxy in front can keep them out of memory.
 - No stack trace ever reaches a client: an unexpected exception is logged with the
   request id and answered with a generic 500; an unreachable database answers 503.
 
@@ -39,10 +42,19 @@ class BodyTooLargeError(Exception):
     """The request body exceeded the limit."""
 
 
+# As much as nginx accepts by default (4 buffers of 8 KiB): a JWT in Authorization and
+# tessera's cookies need a few KiB.
+MAX_HEADER_BYTES = 32 * 1024
+MAX_HEADER_COUNT = 100
+
+
 class EdgeMiddleware:
-    def __init__(self, app: ASGIApp, *, max_body: int = 64 * 1024) -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_body: int = 64 * 1024, max_headers: int = MAX_HEADER_BYTES
+    ) -> None:
         self.app = app
         self.max_body = max_body
+        self.max_headers = max_headers
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -52,10 +64,15 @@ class EdgeMiddleware:
         scope.setdefault("state", {})["request_id"] = request_id
         started = False
 
+        header_bytes = 0
         for name, value in scope["headers"]:
+            header_bytes += len(name) + len(value)
             if name == b"content-length" and value.isdigit() and int(value) > self.max_body:
                 await _plain(send, 413, "request body too large", request_id)
                 return
+        if header_bytes > self.max_headers or len(scope["headers"]) > MAX_HEADER_COUNT:
+            await _plain(send, 431, "request header fields too large", request_id)
+            return
 
         received = 0
 
