@@ -15,7 +15,7 @@ Cases run interleaved in shuffled order, ROUNDS times each, pinned to core 0 (wh
 the number to read on a shared machine, wall rates are shown too. Prints a Markdown table
 and writes JSON under bench/results/.
 
-    .venv/bin/python bench/resource_verify.py [--rounds 7] [--seconds 0.15]
+    .venv/bin/python -m bench.resource_verify [--rounds 7] [--seconds 0.15]
 """
 
 from __future__ import annotations
