@@ -96,7 +96,7 @@ def connector(target: Target) -> Callable[[], Connection]:
     return lambda: RawConnection(host, port)
 
 
-async def _session(target: Target, endpoints: Endpoints, alg: str) -> str:
+async def session_cookie(conn: Connection, target: Target, endpoints: Endpoints, alg: str) -> str:
     """Sign the bench user in and consent for the variant's client; the session cookie."""
     variant = target.variants[alg]
     start = authorization_request(
@@ -106,9 +106,13 @@ async def _session(target: Target, endpoints: Endpoints, alg: str) -> str:
         FLOW_SCOPE,
         {target.audience_param: variant.audience},
     )
+    return await sign_in(conn, target.origin, start.target, REDIRECT_URI, USERNAME, PASSWORD)
+
+
+async def _session(target: Target, endpoints: Endpoints, alg: str) -> str:
     conn = connector(target)()
     try:
-        return await sign_in(conn, target.origin, start.target, REDIRECT_URI, USERNAME, PASSWORD)
+        return await session_cookie(conn, target, endpoints, alg)
     finally:
         await conn.close()
 

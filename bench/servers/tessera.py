@@ -49,7 +49,7 @@ def _cli(env: dict[str, str], *args: str) -> Any:
     return json.loads(done.stdout) if "--json" in args else None
 
 
-def _provision(env: dict[str, str]) -> tuple[dict[str, str], str, str]:
+def provision(env: dict[str, str]) -> tuple[dict[str, str], str, str]:
     """One user, one API and one public first-party client per algorithm, one machine
     client. Returns the public client ids by algorithm and the machine client's
     credentials."""
@@ -68,21 +68,40 @@ def _provision(env: dict[str, str]) -> tuple[dict[str, str], str, str]:
     return clients, machine["client_id"], machine["client_secret"]
 
 
-def start(data_dir: Path, logs: Path, core: int | None) -> tuple[ServerProcess, Target]:
-    """Provision a fresh data dir, start `tessera serve` (one worker) on a free port."""
-    port = free_port()
-    issuer = f"http://127.0.0.1:{port}"
-    env = {
+def settings_env(data_dir: Path, issuer: str) -> dict[str, str]:
+    """The TESSERA_* settings of a benchmark run: a fresh data dir, quiet logs."""
+    return {
         "TESSERA_DATA_DIR": str(data_dir),
         "TESSERA_ISSUER": issuer,
         "TESSERA_SECRET_KEY": secrets.token_urlsafe(32),
         "TESSERA_LOG_LEVEL": "warning",
-        # The driver runs from one address at thousands of requests a second: keep the
-        # token rate limits counting (their cost is part of the measurement) but out of reach.
-        "TESSERA_TOKEN_RATE_LIMIT_PER_CLIENT": "1000000000",
-        "TESSERA_TOKEN_RATE_LIMIT_PER_IP": "1000000000",
+        "TESSERA_TOKEN_RATE_LIMIT_PER_IP": UNREACHED_RATE_LIMIT,
+        "TESSERA_TOKEN_RATE_LIMIT_PER_CLIENT": UNREACHED_RATE_LIMIT,
     }
-    clients, machine_id, machine_secret = _provision(env)
+
+
+def target_of(
+    issuer: str, pid: int, clients: dict[str, str], machine_id: str, machine_secret: str
+) -> Target:
+    """How the driver sees a provisioned tessera."""
+    return Target(
+        name="tessera",
+        version=f"tessera {tessera.__version__}",
+        issuer=issuer,
+        pid=pid,
+        audience_param="audience",
+        variants={alg: Variant(alg, clients[alg], api_identifier(alg)) for alg in ALGORITHMS},
+        machine_client_id=machine_id,
+        machine_client_secret=machine_secret,
+    )
+
+
+def start(data_dir: Path, logs: Path, core: int | None) -> tuple[ServerProcess, Target]:
+    """Provision a fresh data dir, start `tessera serve` (one worker) on a free port."""
+    port = free_port()
+    issuer = f"http://127.0.0.1:{port}"
+    env = settings_env(data_dir, issuer)
+    clients, machine_id, machine_secret = provision(env)
     server = ServerProcess(
         "tessera",
         [sys.executable, "-m", "tessera.cli", "serve", "--port", str(port), "--workers", "1"],
@@ -95,14 +114,4 @@ def start(data_dir: Path, logs: Path, core: int | None) -> tuple[ServerProcess, 
     except ServerError:
         server.stop()
         raise
-    target = Target(
-        name="tessera",
-        version=f"tessera {tessera.__version__}",
-        issuer=issuer,
-        pid=server.pid,
-        audience_param="audience",
-        variants={alg: Variant(alg, clients[alg], api_identifier(alg)) for alg in ALGORITHMS},
-        machine_client_id=machine_id,
-        machine_client_secret=machine_secret,
-    )
-    return server, target
+    return server, target_of(issuer, server.pid, clients, machine_id, machine_secret)
