@@ -42,7 +42,7 @@ def validate_redirect_uri(uri: str, *, public: bool) -> str | None:
 
     Raises:
         InvalidRedirectURIValueError: not absolute, has a fragment, has spaces or
-            control characters, or uses http on a non-loopback host for a public client.
+            control characters, or uses http on a non-loopback host (RFC 9700 2.6).
     """
     parts = _split(uri)
     if len(uri) > MAX_REDIRECT_URI_LENGTH:
@@ -56,12 +56,11 @@ def validate_redirect_uri(uri: str, *, public: bool) -> str | None:
     if parts.scheme in ("javascript", "data", "file", "vbscript"):
         raise InvalidRedirectURIValueError(f"redirect URI scheme {parts.scheme!r} is not allowed")
     if parts.scheme == "http" and not is_loopback(parts):
-        if public:
-            raise InvalidRedirectURIValueError(
-                f"redirect URI {uri!r} uses http on a non-loopback host; "
-                "public clients need https or a loopback address"
-            )
-        return f"redirect URI {uri!r} uses plain http; use https outside development"
+        # RFC 9700 2.6: a code sent over plain http to another host can be read on the way.
+        raise InvalidRedirectURIValueError(
+            f"redirect URI {uri!r} uses http on a non-loopback host; "
+            "use https (plain http is for 127.0.0.1, [::1] and localhost only)"
+        )
     if parts.scheme not in ("http", "https") and not public:
         return f"redirect URI {uri!r} uses a private-use scheme, meant for native apps"
     return None

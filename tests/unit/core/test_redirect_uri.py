@@ -36,18 +36,26 @@ def test_acceptable_redirect_uris(uri: str, public: bool) -> None:
         ("javascript:alert(1)", False, "not allowed"),
         ("data:text/html,hi", True, "not allowed"),
         ("http://app.example.com/cb", True, "non-loopback"),
+        ("http://app.example.com/cb", False, "non-loopback"),
+        ("http://127.0.0.1.example.com/cb", False, "non-loopback"),
         ("https://app.example.com/" + "a" * 2000, False, "longer than"),
     ],
-    ids=["relative", "fragment", "space", "no-host", "javascript", "data", "http-public", "long"],
+    ids=[
+        "relative",
+        "fragment",
+        "space",
+        "no-host",
+        "javascript",
+        "data",
+        "http-public",
+        "http-confidential",
+        "http-lookalike-loopback",
+        "long",
+    ],
 )
 def test_refused_redirect_uris(uri: str, public: bool, message: str) -> None:
     with pytest.raises(InvalidRedirectURIValueError, match=message):
         validate_redirect_uri(uri, public=public)
-
-
-def test_plain_http_for_a_confidential_client_is_a_warning() -> None:
-    warning = validate_redirect_uri("http://app.example.com/cb", public=False)
-    assert warning is not None and "plain http" in warning
 
 
 def test_private_use_scheme_for_a_confidential_client_is_a_warning() -> None:
