@@ -12,20 +12,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import shutil
-import tempfile
 from dataclasses import dataclass
 from functools import partial
-from pathlib import Path
 
 import uvloop
 
 from bench.cli import RESULTS
 from bench.driver import LoadSpec, run_load
 from bench.environment import describe
-from bench.ops import Context, Mode, prepare
-from bench.runner import CACHE, attach, connector, pin_driver
-from bench.servers import tessera
+from bench.ops import Mode, prepare
+from bench.runner import connector, tessera_alone
 
 CHUNK_TIMEOUT_S = 300.0  # a chunk that takes longer than this is cut short
 
@@ -38,18 +34,12 @@ class Sample:
 
 
 async def _sample(alg: str, total: int, chunk: int, concurrency: int) -> list[Sample]:
-    server_core = pin_driver()["server_core"]
-    data_dir = Path(tempfile.mkdtemp(prefix="memory-", dir=CACHE))
-    server, target = tessera.start(data_dir, CACHE / "logs", server_core)
-    try:
-        live = await attach(target, [alg])
-        ctx = Context(target, target.variants[alg], live.endpoints, live.sessions[alg])
+    async with tessera_alone(alg, "memory-") as (live, ctx):
         samples = [Sample(0, live.tree.rss_mib(), 0.0)]
+        load = partial(prepare, Mode.FLOW, ctx)
         while samples[-1].flows < total:
             spec = LoadSpec(concurrency, 0.0, CHUNK_TIMEOUT_S, chunk)
-            result = await run_load(
-                spec, connector(target), partial(prepare, Mode.FLOW, ctx), live.tree
-            )
+            result = await run_load(spec, connector(live.target), load, live.tree)
             if result.ops == 0:
                 raise RuntimeError(f"no flow completed: {result.first_error}")
             flows = samples[-1].flows + result.ops
@@ -60,9 +50,6 @@ async def _sample(alg: str, total: int, chunk: int, concurrency: int) -> list[Sa
                 flush=True,
             )
         return samples
-    finally:
-        server.stop()
-        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 def growth_over_last_half(samples: list[Sample]) -> float:

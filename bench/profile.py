@@ -14,10 +14,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import re
-import shutil
 import subprocess
 import sys
-import tempfile
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -29,9 +27,8 @@ import uvloop
 from bench.cli import RESULTS
 from bench.driver import LoadSpec, RunResult, run_load
 from bench.environment import describe
-from bench.ops import Context, Mode, prepare
-from bench.runner import CACHE, attach, connector, pin_driver
-from bench.servers import tessera
+from bench.ops import Mode, prepare
+from bench.runner import CACHE, connector, tessera_alone
 
 # Innermost matching frame wins; patterns are tried in order against "path:function".
 COMPONENTS: list[tuple[str, re.Pattern[str]]] = [
@@ -161,27 +158,19 @@ def render(profile: Profile, result: RunResult, title: str, meta: str, top: int 
 async def _drive(
     mode: Mode, alg: str, spec: LoadSpec, stacks_path: Path, seconds: float
 ) -> RunResult:
-    server_core = pin_driver()["server_core"]
-    data_dir = Path(tempfile.mkdtemp(prefix="profile-", dir=CACHE))
-    server, target = tessera.start(data_dir, CACHE / "logs", server_core)
-    try:
-        live = await attach(target, [alg])
-        ctx = Context(target, target.variants[alg], live.endpoints, live.sessions[alg])
+    async with tessera_alone(alg, "profile-") as (live, ctx):
         spy = subprocess.Popen(
-            [str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(target.pid),
+            [str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(live.target.pid),
              "--duration", str(int(seconds)), "--rate", "250", "--nonblocking",
              "--format", "raw", "--output", str(stacks_path)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )  # fmt: skip
         try:
-            result = await run_load(spec, connector(target), partial(prepare, mode, ctx), live.tree)
+            load = partial(prepare, mode, ctx)
+            return await run_load(spec, connector(live.target), load, live.tree)
         finally:
             spy.wait(SAMPLING_GRACE + seconds)
-        return result
-    finally:
-        server.stop()
-        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 def main() -> None:

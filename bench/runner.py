@@ -12,8 +12,8 @@ import os
 import random
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from contextlib import ExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -199,3 +199,18 @@ def servers(core: int | None) -> Iterator[list[Target | Unstarted]]:
             stack.callback(server.stop)
             targets.append(target)
         yield targets
+
+
+@asynccontextmanager
+async def tessera_alone(alg: str, prefix: str) -> AsyncIterator[tuple[Live, Context]]:
+    """tessera started by itself on the server core and signed in for `alg`'s client, for
+    the tools that study tessera alone (bench.profile, bench.memory); stopped after."""
+    server_core = pin_driver()["server_core"]
+    data_dir = Path(tempfile.mkdtemp(prefix=prefix, dir=CACHE))
+    server, target = tessera.start(data_dir, CACHE / "logs", server_core)
+    try:
+        live = await attach(target, [alg])
+        yield live, Context(target, target.variants[alg], live.endpoints, live.sessions[alg])
+    finally:
+        server.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
