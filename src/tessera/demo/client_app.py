@@ -138,8 +138,7 @@ def create_client_app(config: DemoClientConfig) -> Starlette:
 
     async def callback(request: Request) -> Response:
         """Seed steps 7-10: check iss and state, exchange the code with the verifier."""
-        iss = request.query_params.get("iss")
-        if iss is not None and iss != config.issuer:
+        if request.query_params.get("iss") != config.issuer:  # RFC 9207: tessera always sends it.
             return page("error.html", 400, step="authorization response", error="issuer mismatch")
         try:
             token = await remote.authorize_access_token(request)
@@ -148,6 +147,7 @@ def create_client_app(config: DemoClientConfig) -> Starlette:
                 "error.html", 400, step="sign-in", error=exc.error, description=exc.description
             )
         request.session["tokens"] = dict(token)
+        request.scope["rotate_session"] = True
         return RedirectResponse("/", status_code=303)
 
     async def refresh(request: Request) -> Response:

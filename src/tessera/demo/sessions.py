@@ -1,8 +1,9 @@
 """Server-side sessions for the demo client: the browser holds only a random id.
 
-Tokens must never reach the browser (issue: "stores tokens in its server-side
-session"). Starlette's SessionMiddleware signs but does not hide its cookie, so the
-demo client keeps session data in process memory instead; one process serves the demo.
+Tokens must never reach the browser. Starlette's SessionMiddleware signs but does not
+hide its cookie, so the demo client keeps session data in process memory instead; one
+process serves the demo. A handler sets `scope["rotate_session"]` when the person signs
+in, so an id planted in the browser before the login never carries the tokens.
 """
 
 from __future__ import annotations
@@ -37,6 +38,9 @@ class ServerSideSessionMiddleware:
         async def send_with_cookie(message: Message) -> None:
             nonlocal session_id
             if message["type"] == "http.response.start":
+                if data and session_id is not None and scope.get("rotate_session"):
+                    self.sessions.pop(session_id, None)
+                    session_id = None
                 if data and session_id is None:
                     if len(self.sessions) >= self.max_sessions:
                         self.sessions.pop(next(iter(self.sessions)))
