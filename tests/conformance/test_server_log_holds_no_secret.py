@@ -90,6 +90,7 @@ def test_audit_tail_lists_the_flows_security_events_and_no_secret(full_flow: Ful
         "client.created",
         "login.failed",
         "login.succeeded",
+        "token.issued",
         "code.reused",
         "refresh_token.reused",
         "grant.revoked",

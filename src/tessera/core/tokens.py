@@ -38,13 +38,20 @@ class TokenPolicy:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TokenResponse:
-    """RFC 6749 5.1 success body; the tokens are kept out of repr (and so out of logs)."""
+    """RFC 6749 5.1 success body; the tokens are kept out of repr (and so out of logs).
+
+    `grant_id`, `user_id` and `audience` (the API) are not sent: they say what was
+    issued, for the audit log.
+    """
 
     access_token: str = field(repr=False)
     expires_in: int
     scope: frozenset[str]
     id_token: str | None = field(default=None, repr=False)
     refresh_token: str | None = field(default=None, repr=False)
+    grant_id: str | None = None
+    user_id: str | None = None
+    audience: str | None = None
 
     def body(self) -> dict[str, str | int]:
         body: dict[str, str | int] = {

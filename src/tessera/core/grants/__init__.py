@@ -12,9 +12,12 @@ from tessera.core.grants import authorization_code, client_credentials, refresh_
 from tessera.core.grants.base import GrantHandler, TokenRequest
 from tessera.core.models import GrantType
 from tessera.core.params import require
-from tessera.core.tokens import TokenResponse
+from tessera.core.tokens import TokenResponse, format_scope
 
-__all__ = ["GRANTS", "TokenRequest", "exchange", "parse_grant_type"]
+__all__ = ["GRANTS", "TOKEN_ISSUED_EVENT", "TokenRequest", "exchange", "parse_grant_type"]
+
+# Recorded for every token answer; a client_credentials token has no user and no grant.
+TOKEN_ISSUED_EVENT = "token.issued"
 
 GRANTS: dict[GrantType, GrantHandler] = {
     GrantType.AUTHORIZATION_CODE: authorization_code.exchange,
@@ -37,7 +40,8 @@ def parse_grant_type(params: Mapping[str, str]) -> GrantType:
 
 
 async def exchange(grant_type: GrantType, request: TokenRequest) -> TokenResponse:
-    """Run the grant for an authenticated client.
+    """Run the grant for an authenticated client, and record what it issued in the
+    same transaction: a token answer is never sent without its audit event.
 
     Raises:
         UnauthorizedClientError: the client is not registered for this grant type.
@@ -45,4 +49,27 @@ async def exchange(grant_type: GrantType, request: TokenRequest) -> TokenRespons
     """
     if grant_type not in request.client.grant_types:
         raise UnauthorizedClientError(detail=f"client may not use {grant_type}")
-    return await GRANTS[grant_type](request)
+    tokens = await GRANTS[grant_type](request)
+    await request.repos.audit.record(
+        TOKEN_ISSUED_EVENT,
+        request.now,
+        user_id=tokens.user_id,
+        client_id=request.client.client_id,
+        ip=request.client_ip,
+        detail=_issued(grant_type, tokens),
+    )
+    return tokens
+
+
+def _issued(grant_type: GrantType, tokens: TokenResponse) -> dict[str, str]:
+    """The audit detail of a token answer: which tokens, for what; never a token."""
+    kinds = ["access_token"]
+    kinds += ["id_token"] if tokens.id_token is not None else []
+    kinds += ["refresh_token"] if tokens.refresh_token is not None else []
+    detail = {"grant_type": grant_type.value, "scope": format_scope(tokens.scope)}
+    detail["tokens"] = " ".join(kinds)
+    if tokens.grant_id is not None:
+        detail["grant_id"] = tokens.grant_id
+    if tokens.audience is not None:
+        detail["audience"] = tokens.audience
+    return detail

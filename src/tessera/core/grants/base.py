@@ -42,6 +42,7 @@ class TokenRequest:
     repos: Repos
     keyring: KeyRing
     policy: TokenPolicy
+    client_ip: str | None = None
 
 
 class GrantHandler(Protocol):
@@ -132,6 +133,9 @@ async def issue_user_tokens(
         scope=scope,
         id_token=id_token,
         refresh_token=await _store_refresh_token(request, grant, refresh_scope),
+        grant_id=grant.id,
+        user_id=user.id,
+        audience=grant.audience,
     )
 
 

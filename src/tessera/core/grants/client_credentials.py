@@ -42,7 +42,10 @@ async def exchange(request: TokenRequest) -> TokenResponse:
     key = request.keyring.current(api.signing_alg)
     access_token = sign_jwt(claims, key, typ=ACCESS_TOKEN_TYPE)
     return TokenResponse(
-        access_token=access_token, expires_in=api.access_token_lifetime, scope=scope
+        access_token=access_token,
+        expires_in=api.access_token_lifetime,
+        scope=scope,
+        audience=api.identifier,
     )
 
 

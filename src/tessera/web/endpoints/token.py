@@ -8,22 +8,19 @@ the grant would wait for the first transaction's commit anyway: there both run i
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from functools import partial
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from tessera.core.errors import OAuthError
 from tessera.core.grants import TokenRequest, exchange, parse_grant_type
-from tessera.core.keyring import KeyRing
-from tessera.core.models import Client, GrantType
-from tessera.core.ports import Repos
 from tessera.core.rate_limits import admit_client
 from tessera.core.tokens import TokenResponse
 from tessera.web.forms import client_ip
 from tessera.web.oauth import read_client_form, refuse, token_policy, token_rate_limits
 from tessera.web.responses import NO_STORE, json_response
-from tessera.web.runtime import Runtime, runtime
+from tessera.web.runtime import runtime
 
 
 async def token(request: Request) -> Response:
@@ -34,34 +31,18 @@ async def token(request: Request) -> Response:
         grant_type = parse_grant_type(params)
         keyring = await rt.fresh_keyring()
         limits, address = token_rate_limits(rt.settings), client_ip(request)
+        policy = token_policy(rt.settings)
+        asked = partial(
+            TokenRequest, params=params, now=now, keyring=keyring, policy=policy, client_ip=address
+        )
         async with rt.store.transaction() as tx:  # Commits on OAuthError: counts stay.
             client = await admit_client(tx, credentials, limits, client_ip=address, now=now)
             if rt.store.serializes_writes:
-                return _answer(await _grant(rt, tx, grant_type, client, params, keyring, now))
+                return _answer(await exchange(grant_type, asked(client=client, repos=tx)))
         async with rt.store.transaction() as tx:  # Commits on OAuthError: reuse revocations stay.
-            return _answer(await _grant(rt, tx, grant_type, client, params, keyring, now))
+            return _answer(await exchange(grant_type, asked(client=client, repos=tx)))
     except OAuthError as err:
         return refuse(request, err)
-
-
-async def _grant(
-    rt: Runtime,
-    repos: Repos,
-    grant_type: GrantType,
-    client: Client,
-    params: Mapping[str, str],
-    keyring: KeyRing,
-    now: int,
-) -> TokenResponse:
-    request = TokenRequest(
-        client=client,
-        params=params,
-        now=now,
-        repos=repos,
-        keyring=keyring,
-        policy=token_policy(rt.settings),
-    )
-    return await exchange(grant_type, request)
 
 
 def _answer(tokens: TokenResponse) -> Response:
