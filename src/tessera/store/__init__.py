@@ -119,6 +119,12 @@ class Store:
         async with self.database.transaction() as conn:
             yield SQLRepos(conn)
 
+    @asynccontextmanager
+    async def read_transaction(self) -> AsyncIterator[SQLRepos]:
+        """For requests that only read; see `engine.Database.read_transaction`."""
+        async with self.database.read_transaction() as conn:
+            yield SQLRepos(conn)
+
     @property
     def serializes_writes(self) -> bool:
         """See `engine.Database.serializes_writes`."""

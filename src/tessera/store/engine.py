@@ -79,6 +79,12 @@ class Database(ABC):
         """`async with database.transaction() as conn` (an async context manager)."""
 
     @abstractmethod
+    def read_transaction(self) -> Any:
+        """Like `transaction`, for work that only reads: it takes no write lock, so
+        that readers never queue behind SQLite's single writer. A write inside fails
+        on PostgreSQL (READ ONLY); on SQLite it would take the lock late, so don't."""
+
+    @abstractmethod
     async def close(self) -> None:
         """Release connections."""
 
@@ -155,11 +161,18 @@ class SQLiteDatabase(Database):
         self._lock = asyncio.Lock()
         self._wrapped = _SQLiteConnection(self._conn)
 
+    def transaction(self) -> Any:
+        return self._transaction("BEGIN IMMEDIATE")
+
+    def read_transaction(self) -> Any:
+        # A deferred BEGIN takes only a read snapshot at the first SELECT.
+        return self._transaction("BEGIN")
+
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Connection]:
+    async def _transaction(self, begin: str) -> AsyncIterator[Connection]:
         async with self._lock:
             try:
-                self._conn.execute("BEGIN IMMEDIATE")
+                self._conn.execute(begin)
             except sqlite3.OperationalError as exc:
                 raise StoreUnavailableError(f"sqlite: {exc}") from None
             try:
@@ -304,9 +317,15 @@ class PostgresDatabase(Database):
             raise StoreUnavailableError(f"cannot reach the database: {_describe(exc)}") from None
         return cls(pool, connect_timeout)
 
+    def transaction(self) -> Any:
+        return self._transaction(readonly=False)
+
+    def read_transaction(self) -> Any:
+        return self._transaction(readonly=True)
+
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Connection]:
-        conn, tx = await self._begin()
+    async def _transaction(self, *, readonly: bool) -> AsyncIterator[Connection]:
+        conn, tx = await self._begin(readonly=readonly)
         try:
             try:
                 yield _PostgresConnection(conn)
@@ -322,7 +341,9 @@ class PostgresDatabase(Database):
         finally:
             await self._release(conn)
 
-    async def _begin(self, *, retry: bool = True) -> tuple[asyncpg.Connection, Transaction]:
+    async def _begin(
+        self, *, readonly: bool, retry: bool = True
+    ) -> tuple[asyncpg.Connection, Transaction]:
         """A pooled connection inside a new transaction.
 
         A pooled connection may have died without the pool noticing yet (the server
@@ -333,7 +354,7 @@ class PostgresDatabase(Database):
         """
         with _unavailable_on_failure():
             conn = await self._pool.acquire(timeout=self._connect_timeout)
-        tx = conn.transaction()
+        tx = conn.transaction(readonly=readonly)
         try:
             with _unavailable_on_failure():
                 await tx.start()
@@ -341,7 +362,7 @@ class PostgresDatabase(Database):
             await self._release(conn)
             if not retry:
                 raise
-            return await self._begin(retry=False)
+            return await self._begin(readonly=readonly, retry=False)
         return conn, tx
 
     async def _release(self, conn: asyncpg.Connection) -> None:

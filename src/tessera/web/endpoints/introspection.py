@@ -20,7 +20,7 @@ async def introspect(request: Request) -> Response:
         params, credentials = await read_client_form(request)
         token = require(params, "token")
         keyring = await rt.fresh_keyring()
-        async with rt.store.transaction() as tx:
+        async with rt.store.read_transaction() as tx:
             client = await authenticate_client(credentials, tx.clients)
             answer = await introspect_token(
                 token,

@@ -30,7 +30,7 @@ async def userinfo(request: Request) -> Response:
         params = await _body_params(request)
         token = parse_bearer_token(request.headers.get("authorization"), params.get("access_token"))
         keyring = await rt.fresh_keyring()
-        async with rt.store.transaction() as tx:
+        async with rt.store.read_transaction() as tx:
             claims = await build_userinfo(
                 token,
                 keyring.verifier,
