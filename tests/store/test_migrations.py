@@ -13,12 +13,16 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 from sqlalchemy.pool import NullPool
 
+from tessera.core.models import RefreshToken
 from tessera.settings import load_settings
-from tessera.store import migrate
+from tessera.store import Store, migrate
 from tessera.store.errors import SchemaOutOfDateError, StoreUnavailableError
 from tessera.store.tables import metadata
 from tessera.web.app import open_store
+from tests.support.grants import add_client, add_grant, add_user
 from tests.support.postgres import PostgresCluster
+
+NOW = 1_800_000_000
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -111,3 +115,54 @@ async def test_embedded_database_is_migrated_on_open(tmp_path: Path) -> None:
 def test_unreachable_database_is_one_clear_error() -> None:
     with pytest.raises(StoreUnavailableError, match="cannot reach the database"):
         migrate.upgrade("postgresql://nobody@127.0.0.1:1/none")
+
+
+def test_0002_keeps_every_refresh_token_both_ways(empty_url: str) -> None:
+    """0002 rebuilds refresh_tokens on SQLite: no row may be lost either way."""
+    assert migrate.upgrade(empty_url, "0001") == "0001"
+    token = asyncio.run(_add_refresh_token(empty_url))
+    assert migrate.upgrade(empty_url) == migrate.head_revision()
+    assert asyncio.run(_refresh_token(empty_url, token.token_hash)) == token
+    assert _refresh_tokens_without_rowid(empty_url) in (True, None)
+    assert migrate.downgrade(empty_url, "0001") == "0001"
+    assert asyncio.run(_refresh_token(empty_url, token.token_hash)) == token
+    assert _refresh_tokens_without_rowid(empty_url) in (False, None)
+
+
+def _refresh_tokens_without_rowid(url: str) -> bool | None:
+    """Whether SQLite stores refresh_tokens WITHOUT ROWID; None on PostgreSQL."""
+    if not url.startswith("sqlite"):
+        return None
+    with create_engine(url, poolclass=NullPool).connect() as connection:
+        sql = connection.exec_driver_sql(
+            "SELECT sql FROM sqlite_master WHERE name = 'refresh_tokens'"
+        ).scalar_one()
+    return "WITHOUT ROWID" in sql
+
+
+async def _add_refresh_token(url: str) -> RefreshToken:
+    store = await Store.open(url, min_size=1, max_size=1)
+    try:
+        await add_user(store)
+        issued = await add_grant(store, await add_client(store, public=True), now=NOW)
+        token = RefreshToken(
+            token_hash=b"r" * 32,
+            grant_id=issued.grant.id,
+            scope=frozenset({"offline_access"}),
+            created_at=NOW,
+            expires_at=NOW + 100,
+        )
+        async with store.transaction() as tx:
+            await tx.refresh_tokens.add(token)
+        return token
+    finally:
+        await store.close()
+
+
+async def _refresh_token(url: str, token_hash: bytes) -> RefreshToken | None:
+    store = await Store.open(url, min_size=1, max_size=1)
+    try:
+        async with store.read_transaction() as tx:
+            return await tx.refresh_tokens.get(token_hash)
+    finally:
+        await store.close()

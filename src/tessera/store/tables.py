@@ -130,9 +130,7 @@ grants = Table(
     Column("expires_at", BigInteger, nullable=False, doc="absolute end of the token family"),
     Column("redeemed_at", BigInteger),
     Column("revoked_at", BigInteger),
-    Index("ix_grants_user_id", "user_id"),
     Index("ix_grants_client_id", "client_id"),
-    Index("ix_grants_expires_at", "expires_at"),
 )
 
 refresh_tokens = Table(
@@ -145,6 +143,8 @@ refresh_tokens = Table(
     Column("expires_at", BigInteger, nullable=False),
     Column("rotated_at", BigInteger),
     Index("ix_refresh_tokens_grant_id", "grant_id"),
+    # One B-tree keyed by the digest, not a rowid table plus an index on it.
+    sqlite_with_rowid=False,
 )
 
 revoked_access_tokens = Table(
@@ -201,5 +201,4 @@ audit_events = Table(
     Column("client_id", String(64)),
     Column("ip", String(64)),
     Column("detail", Text, nullable=False, doc="JSON object"),
-    Index("ix_audit_events_at", "at"),
 )
