@@ -30,6 +30,7 @@ import asyncpg
 from asyncpg.transaction import Transaction
 
 from tessera.core.errors import OAuthError
+from tessera.store.checkpoints import WALCheckpointer
 from tessera.store.errors import DuplicateError, StoreUnavailableError
 
 Params = Mapping[str, object]
@@ -156,10 +157,13 @@ class SQLiteDatabase(Database):
             "synchronous=NORMAL",
             "busy_timeout=5000",
             "foreign_keys=ON",
+            "wal_autocheckpoint=0",  # store.checkpoints does it off the event loop.
         ):
             self._conn.execute(f"PRAGMA {pragma}")
         self._lock = asyncio.Lock()
         self._wrapped = _SQLiteConnection(self._conn)
+        self._checkpointer = WALCheckpointer(path)
+        self._checkpointer.start()
 
     def transaction(self) -> Any:
         return self._transaction("BEGIN IMMEDIATE")
@@ -184,6 +188,7 @@ class SQLiteDatabase(Database):
                 self._conn.execute("COMMIT")
 
     async def close(self) -> None:
+        self._checkpointer.stop()
         self._conn.close()
 
 
