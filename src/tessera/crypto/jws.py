@@ -20,14 +20,21 @@ from collections.abc import Callable, Collection
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from joserfc import jws
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet, guess_key
 
-from tessera.crypto.jwt import ALLOWED_ALGORITHMS, Claims, JWTError, verified_claims
+from tessera.crypto.jwt import (
+    ALLOWED_ALGORITHMS,
+    ECDSA_SHA256,
+    PKCS1V15,
+    SHA256,
+    Claims,
+    JWTError,
+    verified_claims,
+)
 from tessera.crypto.keys import Algorithm
 
 Header = dict[str, Any]
@@ -44,9 +51,6 @@ _PADDING = {0: b"", 2: b"==", 3: b"="}
 # The last character may carry only data bits: 4 spare bits after 1 byte, 2 after 2.
 _CANONICAL_LAST = {2: frozenset("AQgw"), 3: frozenset("AEIMQUYcgkosw048")}
 _HEADER_CACHE_SIZE = 64
-_PKCS1V15 = padding.PKCS1v15()
-_SHA256 = hashes.SHA256()
-_ECDSA_SHA256 = ec.ECDSA(hashes.SHA256())
 
 
 def check_algorithms(algorithms: Collection[str]) -> list[str]:
@@ -90,7 +94,7 @@ def b64url_decode_strict(segment: str) -> bytes:
 
 def _check_rs256(key: rsa.RSAPublicKey) -> SignatureCheck:
     def check(signature: bytes, signing_input: bytes) -> None:
-        key.verify(signature, signing_input, _PKCS1V15, _SHA256)
+        key.verify(signature, signing_input, PKCS1V15, SHA256)
 
     return check
 
@@ -102,7 +106,7 @@ def _check_es256(key: ec.EllipticCurvePublicKey) -> SignatureCheck:
             raise InvalidSignature
         r = int.from_bytes(signature[:32], "big")
         s = int.from_bytes(signature[32:], "big")
-        key.verify(encode_dss_signature(r, s), signing_input, _ECDSA_SHA256)
+        key.verify(encode_dss_signature(r, s), signing_input, ECDSA_SHA256)
 
     return check
 

@@ -38,6 +38,10 @@ class JWTError(Exception):
 
 # One encoder for every token: json.dumps with separators builds a new one per call.
 _COMPACT_JSON = json.JSONEncoder(separators=(",", ":"))
+# RS256's and ES256's parameters, built once for every signature and verification.
+PKCS1V15 = padding.PKCS1v15()
+SHA256 = hashes.SHA256()
+ECDSA_SHA256 = ec.ECDSA(hashes.SHA256())
 
 
 def _encode_segment(value: Mapping[str, Any]) -> str:
@@ -47,9 +51,9 @@ def _encode_segment(value: Mapping[str, Any]) -> str:
 def _signature(key: SigningKey, signing_input: bytes) -> bytes:
     private_key = key.private_key
     if isinstance(private_key, rsa.RSAPrivateKey):
-        return private_key.sign(signing_input, padding.PKCS1v15(), hashes.SHA256())
+        return private_key.sign(signing_input, PKCS1V15, SHA256)
     if isinstance(private_key, ec.EllipticCurvePrivateKey):
-        r, s = decode_dss_signature(private_key.sign(signing_input, ec.ECDSA(hashes.SHA256())))
+        r, s = decode_dss_signature(private_key.sign(signing_input, ECDSA_SHA256))
         return r.to_bytes(32, "big") + s.to_bytes(32, "big")
     return private_key.sign(signing_input)
 
