@@ -30,7 +30,7 @@ import asyncpg
 from asyncpg.transaction import Transaction
 
 from tessera.core.errors import OAuthError
-from tessera.store.checkpoints import WALCheckpointer
+from tessera.store.checkpoints import CheckpointSchedule
 from tessera.store.errors import DuplicateError, StoreUnavailableError
 
 Params = Mapping[str, object]
@@ -157,23 +157,22 @@ class SQLiteDatabase(Database):
             "synchronous=NORMAL",
             "busy_timeout=5000",
             "foreign_keys=ON",
-            "wal_autocheckpoint=0",  # store.checkpoints does it off the event loop.
+            "wal_autocheckpoint=0",  # store.checkpoints runs them off the event loop.
         ):
             self._conn.execute(f"PRAGMA {pragma}")
         self._lock = asyncio.Lock()
         self._wrapped = _SQLiteConnection(self._conn)
-        self._checkpointer = WALCheckpointer(path)
-        self._checkpointer.start()
+        self._checkpoints = CheckpointSchedule(self._conn, self._lock)
 
     def transaction(self) -> Any:
-        return self._transaction("BEGIN IMMEDIATE")
+        return self._transaction("BEGIN IMMEDIATE", writes=True)
 
     def read_transaction(self) -> Any:
         # A deferred BEGIN takes only a read snapshot at the first SELECT.
-        return self._transaction("BEGIN")
+        return self._transaction("BEGIN", writes=False)
 
     @asynccontextmanager
-    async def _transaction(self, begin: str) -> AsyncIterator[Connection]:
+    async def _transaction(self, begin: str, *, writes: bool) -> AsyncIterator[Connection]:
         async with self._lock:
             try:
                 self._conn.execute(begin)
@@ -186,9 +185,12 @@ class SQLiteDatabase(Database):
                 raise
             else:
                 self._conn.execute("COMMIT")
+            finally:
+                if writes:
+                    self._checkpoints.written()
 
     async def close(self) -> None:
-        self._checkpointer.stop()
+        await self._checkpoints.wait()
         self._conn.close()
 
 
