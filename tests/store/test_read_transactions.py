@@ -8,18 +8,9 @@ from dataclasses import replace
 import asyncpg
 import pytest
 
-from tessera.core.models import User
 from tessera.store import Store
+from tests.support.grants import USER
 
-USER = User(
-    id="user-1",
-    username="alice",
-    email="alice@example.test",
-    email_verified=True,
-    name="Alice",
-    password_hash="$argon2id$x",
-    created_at=1_800_000_000,
-)
 OTHER = replace(USER, id="user-2", username="bob", email=None)
 
 
