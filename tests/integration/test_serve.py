@@ -61,6 +61,12 @@ def test_cli_errors_are_one_line_and_non_zero(server: TesseraServer) -> None:
     assert again.returncode == 1 and "already taken" in again.stderr
     missing = server.cli("clients", "show", "nope", check=False)
     assert missing.returncode == 1 and "no client" in missing.stderr
+    # Ids are base64url: one starting with "-" is an id, not an unknown option.
+    for command in (("clients", "show"), ("clients", "delete"), ("keys", "retire")):
+        dashed = server.cli(*command, "-_0DVEMe6yiH7SztbYeBm", check=False)
+        lines = dashed.stderr.strip().splitlines()
+        assert dashed.returncode == 1 and len(lines) == 1, dashed.stderr
+        assert lines[0].startswith("error: no ") and "'-_0DVEMe6yiH7SztbYeBm'" in lines[0]
 
 
 def _current_rs256_key(server: TesseraServer):  # type: ignore[no-untyped-def]

@@ -8,6 +8,7 @@ import typer
 
 from tessera.cli.common import (
     JSON_OPTION,
+    TAKES_AN_ID,
     fail,
     now,
     print_json,
@@ -124,7 +125,7 @@ def list_clients(as_json: bool = JSON_OPTION) -> None:
     print_table(views, ["client_id", "name", "type", "redirect_uris"])
 
 
-@app.command()
+@app.command(context_settings=TAKES_AN_ID)
 def show(client_id: str, as_json: bool = JSON_OPTION) -> None:
     """Show one client."""
     config = settings()
@@ -144,7 +145,7 @@ def show(client_id: str, as_json: bool = JSON_OPTION) -> None:
         typer.echo(f"{key}: {value}")
 
 
-@app.command()
+@app.command(context_settings=TAKES_AN_ID)
 def delete(client_id: str) -> None:
     """Delete a client, its grants and its consents."""
     config = settings()

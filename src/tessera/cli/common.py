@@ -21,6 +21,9 @@ from tessera.web.app import open_store
 T = TypeVar("T")
 
 JSON_OPTION = typer.Option(False, "--json", help="Print machine-readable JSON.")
+# Client ids and key ids are base64url, so one in 64 starts with "-": commands that take
+# one as an argument read an unknown "option" as that argument, not as a usage error.
+TAKES_AN_ID: dict[str, Any] = {"ignore_unknown_options": True}
 
 
 def fail(message: str, code: int = 1) -> NoReturn:

@@ -8,6 +8,7 @@ import typer
 
 from tessera.cli.common import (
     JSON_OPTION,
+    TAKES_AN_ID,
     fail,
     now,
     print_json,
@@ -74,7 +75,7 @@ def rotate(
         typer.echo(f"new current {alg.value} key {key.kid}")
 
 
-@app.command()
+@app.command(context_settings=TAKES_AN_ID)
 def retire(kid: str) -> None:
     """Stop publishing a rotated-out key (tokens it signed stop verifying)."""
     config = settings()
