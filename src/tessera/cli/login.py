@@ -29,7 +29,12 @@ import typer
 
 from tessera.cli.common import fail, print_json
 from tessera.crypto.jwt import JWTError, build_key_set, verify_id_token
-from tessera.crypto.tokens import constant_time_equals, s256
+from tessera.crypto.tokens import s256
+from tessera.relying_party import (
+    AuthorizationResponseError,
+    oauth_error_message,
+    verify_authorization_response,
+)
 
 REQUIRED_METADATA = ("authorization_endpoint", "token_endpoint", "jwks_uri")
 REQUEST_READ_TIMEOUT = 10
@@ -89,7 +94,7 @@ async def listen_for_redirect(
     check: Callable[[dict[str, str]], str],
 ) -> AsyncIterator[tuple[int, asyncio.Future[str]]]:
     """Listen on 127.0.0.1:<random port> for the redirect to /callback; yield the port and
-    the code that `check` takes from the first one (or the LoginError it raised). The
+    the code that `check` takes from the first one (or the error it raised). The
     browser is told the outcome, so a refusal never reads as a success there."""
     answer: asyncio.Future[str] = asyncio.get_running_loop().create_future()
 
@@ -102,7 +107,7 @@ async def listen_for_redirect(
                 try:
                     answer.set_result(check(dict(parse_qsl(urlsplit(target).query))))
                     writer.write(_page("Signed in. Return to the terminal."))
-                except LoginError as exc:
+                except (LoginError, AuthorizationResponseError) as exc:
                     answer.set_exception(exc)
                     writer.write(_page(f"Sign-in failed: {one_line(str(exc))}"))
             await writer.drain()
@@ -116,38 +121,6 @@ async def listen_for_redirect(
         yield server.sockets[0].getsockname()[1], answer
     finally:
         server.close()
-
-
-def _oauth_error(error: object, description: object) -> str:
-    """An RFC 6749 error code and its description, as one message."""
-    return f"{error}: {description}" if description else str(error)
-
-
-def verify_authorization_response(
-    params: dict[str, str], *, issuer: str, state: str, iss_required: bool
-) -> str:
-    """The code from the authorization response, once it is known to answer our request.
-
-    RFC 9207 2.4: clients that were told the issuer sends `iss` "MUST reject
-    authorization responses without the iss parameter"; a different `iss` is a mix-up.
-    `state` binds the response to this terminal (RFC 6749 10.12).
-
-    Raises:
-        LoginError: wrong or missing `iss` or `state`, an error response, or no code.
-    """
-    iss = params.get("iss")
-    if iss is None and iss_required:
-        raise LoginError("the authorization response carries no iss, which the issuer promised")
-    if iss is not None and iss != issuer:
-        raise LoginError("the authorization response came from another issuer (mix-up)")
-    if not constant_time_equals(params.get("state", ""), state):
-        raise LoginError("the state in the authorization response does not match")
-    if "error" in params:
-        raise LoginError(_oauth_error(params["error"], params.get("error_description")))
-    code = params.get("code")
-    if not code:
-        raise LoginError("the authorization response carries no code")
-    return code
 
 
 def build_authorize_url(
@@ -218,7 +191,9 @@ async def exchange_code(
         },
     )
     if status != 200:
-        error = _oauth_error(tokens.get("error", f"HTTP {status}"), tokens.get("error_description"))
+        error = oauth_error_message(
+            tokens.get("error", f"HTTP {status}"), tokens.get("error_description")
+        )
         raise LoginError(f"the token request was refused: {error}")
     if "id_token" not in tokens:
         if "openid" in request.scope.split():
@@ -303,7 +278,7 @@ def login(
     """Sign in from the terminal and print the tokens (RFC 8252 loopback redirect)."""
     try:
         tokens = asyncio.run(run_login(issuer, client_id, scope, audience, not no_browser, timeout))
-    except LoginError as exc:
+    except (LoginError, AuthorizationResponseError) as exc:
         fail(one_line(str(exc)))
     except KeyboardInterrupt:
         fail("interrupted", 130)

@@ -29,6 +29,7 @@ from tessera.crypto.tokens import s256
 from tessera.demo.html_forms import Form, forms_of
 from tessera.demo.orchestrate import DemoPorts
 from tessera.demo.provision import DemoSetup
+from tessera.relying_party import AuthorizationResponseError, verify_authorization_response
 
 SCOPE = "openid profile email offline_access read:messages"
 # Values shown shortened wherever they appear: in URLs, form bodies and JSON.
@@ -290,15 +291,12 @@ class _SeedSequence:
         params = dict(parse_qsl(urlsplit(redirect.headers["location"]).query))
         self.log.say(f"The browser carries it to {self.flow.redirect_uri} with:")
         self.log.say(f"  {_shorten_pairs(sorted(params.items()))}")
-        if "error" in params:
-            raise StepFailed(f"{params['error']}: {params.get('error_description', '')}")
-        if not secrets.compare_digest(params.get("state", ""), self.flow.state):
-            raise StepFailed("the state that came back is not the one the client sent")
-        if params.get("iss") != self.flow.issuer:
-            raise StepFailed("the response names another issuer (RFC 9207 mix-up defence)")
-        if not params.get("code"):
-            raise StepFailed("the redirect carries no code")
-        self.flow.code = params["code"]
+        try:
+            self.flow.code = verify_authorization_response(
+                params, issuer=self.flow.issuer, state=self.flow.state, iss_required=True
+            )
+        except AuthorizationResponseError as exc:
+            raise StepFailed(str(exc)) from None
         self.log.say("The client checks: state is the one it sent, iss is its server.")
 
     async def exchange_code(self) -> None:

@@ -26,12 +26,12 @@ from tessera.cli.login import (
     exchange_code,
     listen_for_redirect,
     one_line,
-    verify_authorization_response,
     write_private_json,
 )
 from tessera.crypto.jwt import id_token_hash, sign_jwt
 from tessera.crypto.keys import Algorithm, SigningKey, build_signing_key, generate_private_key
 from tessera.crypto.tokens import s256
+from tessera.relying_party import AuthorizationResponseError, verify_authorization_response
 
 ISSUER = "https://as.test"
 STATE = "state-1"
@@ -67,7 +67,7 @@ def test_a_good_response_gives_its_code() -> None:
 
 def test_iss_may_be_absent_only_if_the_issuer_never_promised_it() -> None:
     assert verify({"code": "c-1", "state": STATE}, iss_required=False) == "c-1"
-    with pytest.raises(LoginError, match="no iss"):
+    with pytest.raises(AuthorizationResponseError, match="no iss"):
         verify({"code": "c-1", "state": STATE})
 
 
@@ -86,20 +86,20 @@ def test_iss_may_be_absent_only_if_the_issuer_never_promised_it() -> None:
 def test_a_response_that_does_not_answer_this_request_is_refused(
     params: dict[str, str], reason: str
 ) -> None:
-    with pytest.raises(LoginError, match=reason):
+    with pytest.raises(AuthorizationResponseError, match=reason):
         verify(params)
 
 
 def test_an_error_response_is_reported_with_its_description() -> None:
     denied = {"error": "access_denied", "error_description": "The user said no", "state": STATE}
-    with pytest.raises(LoginError, match="^access_denied: The user said no$"):
+    with pytest.raises(AuthorizationResponseError, match="^access_denied: The user said no$"):
         verify({**denied, "iss": ISSUER})
-    with pytest.raises(LoginError, match="^access_denied$"):
+    with pytest.raises(AuthorizationResponseError, match="^access_denied$"):
         verify({"error": "access_denied", "state": STATE, "iss": ISSUER})
 
 
 def test_an_error_response_with_another_state_is_a_state_mismatch() -> None:
-    with pytest.raises(LoginError, match="state"):
+    with pytest.raises(AuthorizationResponseError, match="state"):
         verify({"error": "access_denied", "state": "forged", "iss": ISSUER})
 
 
@@ -149,7 +149,7 @@ async def test_the_listener_tells_the_browser_of_a_refusal_without_echoing_marku
             params={"error": "access_denied", "error_description": "<script>x</script>"},
         )
         assert "Sign-in failed" in page.text and "<script>" not in page.text
-        with pytest.raises(LoginError, match="state"):
+        with pytest.raises(AuthorizationResponseError, match="state"):
             await answer
 
 
