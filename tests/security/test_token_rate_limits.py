@@ -4,6 +4,7 @@ node sees the same counts."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator
 
 import httpx
@@ -151,8 +152,6 @@ async def test_the_limits_hold_across_nodes(
 async def test_zero_turns_a_limit_off(
     client: httpx.AsyncClient, rt: Runtime, machine: RegisteredClient
 ) -> None:
-    rt.settings = rt.settings.model_copy(
-        update={"token_rate_limit_per_client": 0, "token_rate_limit_per_ip": 0}
-    )
+    rt.token_rate_limits = dataclasses.replace(rt.token_rate_limits, per_client=0, per_ip=0)
     statuses = {(await ask(client, machine)).status_code for _ in range(PER_IP + 2)}
     assert statuses == {200}

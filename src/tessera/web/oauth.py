@@ -1,5 +1,5 @@
 """What the token, revocation and introspection endpoints share: reading a client's
-form, the token policy and rate limits from settings, and refusing with one log line.
+form, and refusing with one log line.
 
 The log line carries the error and its internal detail, never a token, code or secret
 (details are written not to hold one), so a refusal can be traced by request id.
@@ -16,9 +16,6 @@ from starlette.responses import Response
 from tessera.core.client_auth import ClientCredentials, parse_client_credentials
 from tessera.core.errors import OAuthError
 from tessera.core.params import parse_params
-from tessera.core.rate_limits import RateLimits
-from tessera.core.tokens import TokenPolicy
-from tessera.settings import Settings
 from tessera.web.forms import form_pairs
 from tessera.web.responses import bearer_error, json_error
 
@@ -33,23 +30,6 @@ async def read_client_form(request: Request) -> tuple[Mapping[str, str], ClientC
     """
     params = parse_params(await form_pairs(request))
     return params, parse_client_credentials(request.headers.get("authorization"), params)
-
-
-def token_policy(settings: Settings) -> TokenPolicy:
-    return TokenPolicy(
-        issuer=settings.issuer,
-        access_token_lifetime=settings.access_token_lifetime,
-        id_token_lifetime=settings.id_token_lifetime,
-        refresh_token_lifetime=settings.refresh_token_sliding_lifetime,
-    )
-
-
-def token_rate_limits(settings: Settings) -> RateLimits:
-    return RateLimits(
-        window=settings.token_rate_limit_window,
-        per_client=settings.token_rate_limit_per_client,
-        per_ip=settings.token_rate_limit_per_ip,
-    )
 
 
 def refuse(request: Request, err: OAuthError, *, bearer_scope: str | None = None) -> Response:

@@ -10,6 +10,8 @@ from jinja2 import Environment
 from starlette.requests import Request
 
 from tessera.core.keyring import KeyRing
+from tessera.core.rate_limits import RateLimits
+from tessera.core.tokens import TokenPolicy
 from tessera.settings import Settings
 from tessera.store import Store
 
@@ -21,6 +23,22 @@ class Runtime:
     keyring: KeyRing
     templates: Environment
     clock: Callable[[], float] = field(default=time.time)
+    # Derived from the settings once, not on every token request.
+    token_policy: TokenPolicy = field(init=False)
+    token_rate_limits: RateLimits = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.token_policy = TokenPolicy(
+            issuer=self.settings.issuer,
+            access_token_lifetime=self.settings.access_token_lifetime,
+            id_token_lifetime=self.settings.id_token_lifetime,
+            refresh_token_lifetime=self.settings.refresh_token_sliding_lifetime,
+        )
+        self.token_rate_limits = RateLimits(
+            window=self.settings.token_rate_limit_window,
+            per_client=self.settings.token_rate_limit_per_client,
+            per_ip=self.settings.token_rate_limit_per_ip,
+        )
 
     def now(self) -> int:
         """Whole seconds since the epoch: the unit of every timestamp in tessera."""

@@ -18,7 +18,7 @@ from tessera.core.grants import TokenRequest, exchange, parse_grant_type
 from tessera.core.rate_limits import admit_client
 from tessera.core.tokens import TokenResponse
 from tessera.web.forms import client_ip
-from tessera.web.oauth import read_client_form, refuse, token_policy, token_rate_limits
+from tessera.web.oauth import read_client_form, refuse
 from tessera.web.responses import NO_STORE, json_response
 from tessera.web.runtime import runtime
 
@@ -30,13 +30,19 @@ async def token(request: Request) -> Response:
         params, credentials = await read_client_form(request)
         grant_type = parse_grant_type(params)
         keyring = await rt.fresh_keyring()
-        limits, address = token_rate_limits(rt.settings), client_ip(request)
-        policy = token_policy(rt.settings)
+        address = client_ip(request)
         asked = partial(
-            TokenRequest, params=params, now=now, keyring=keyring, policy=policy, client_ip=address
+            TokenRequest,
+            params=params,
+            now=now,
+            keyring=keyring,
+            policy=rt.token_policy,
+            client_ip=address,
         )
         async with rt.store.transaction() as tx:  # Commits on OAuthError: counts stay.
-            client = await admit_client(tx, credentials, limits, client_ip=address, now=now)
+            client = await admit_client(
+                tx, credentials, rt.token_rate_limits, client_ip=address, now=now
+            )
             if rt.store.serializes_writes:
                 return _answer(await exchange(grant_type, asked(client=client, repos=tx)))
         async with rt.store.transaction() as tx:  # Commits on OAuthError: reuse revocations stay.
