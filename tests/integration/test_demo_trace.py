@@ -38,7 +38,8 @@ def test_every_step_of_the_diagram_is_reported_in_order_and_exits_0(tmp_path: Pa
     result = demo.trace()
     assert result.returncode == 0, result.stdout + result.stderr
     assert _steps(result.stdout) == list(STEPS)
-    assert len(STEPS) == 12  # The seed diagram's autonumber: twelve messages.
+    # The seed diagram's autonumber gives twelve messages, each reported once, in order.
+    assert [number for number, *_ in _steps(result.stdout)] == list(range(1, 13))
     assert "All 12 steps of the seed sequence succeeded." in result.stdout
     # The real HTTP lines: the seed's request, the code redirect, the token and API calls.
     assert "> GET http://localhost:" in result.stdout and "/authorize?response_type=code" in (
