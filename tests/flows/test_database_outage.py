@@ -8,15 +8,13 @@ again without restarting the node.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import asyncpg
 import httpx
 import pytest
 
-from tessera.settings import Settings, load_settings
+from tessera.settings import Settings
 from tessera.web.runtime import Runtime
-from tests.conftest import ISSUER, TEST_SECRET_KEY, Clock, fresh_postgres_url
+from tests.conftest import Clock, fresh_postgres_url
 from tests.support.grants import add_api, add_client, add_grant, add_user, code_form
 from tests.support.postgres import PostgresCluster
 
@@ -32,14 +30,8 @@ def database_url(postgres: PostgresCluster | None) -> str:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, database_url: str) -> Settings:
-    return load_settings(
-        issuer=ISSUER,
-        data_dir=tmp_path,
-        database_url=database_url,
-        secret_key=TEST_SECRET_KEY,
-        db_statement_timeout=STATEMENT_TIMEOUT,
-    )
+def settings(settings: Settings) -> Settings:
+    return settings.model_copy(update={"db_statement_timeout": STATEMENT_TIMEOUT})
 
 
 def unavailable(response: httpx.Response) -> bool:
