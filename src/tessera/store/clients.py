@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from tessera.core.models import AuthMethod, Client, GrantType
 from tessera.crypto.keys import Algorithm
 from tessera.store.engine import Connection, Row
+from tessera.store.lookups import VersionedCache, cached_lookup
 from tessera.store.parsed import ParsedRows
 
 _COLUMNS = (
@@ -35,6 +36,7 @@ def _parse(row: Row) -> Client:
 
 
 _client = ParsedRows(_parse)
+_by_id: VersionedCache[Client] = VersionedCache()
 
 
 class SQLClientRepo:
@@ -42,6 +44,9 @@ class SQLClientRepo:
         self._conn = conn
 
     async def get(self, client_id: str) -> Client | None:
+        return await cached_lookup(self._conn, _by_id, client_id, lambda: self._load(client_id))
+
+    async def _load(self, client_id: str) -> Client | None:
         row = await self._conn.fetch_one(
             f"SELECT {_COLUMNS} FROM clients WHERE client_id = :client_id",
             {"client_id": client_id},
@@ -49,6 +54,7 @@ class SQLClientRepo:
         return None if row is None else _client(row)
 
     async def add(self, client: Client) -> None:
+        self._conn.catalog_changed()
         await self._conn.execute(
             f"INSERT INTO clients ({_COLUMNS}) VALUES (:client_id, :name, :secret_hash, "
             ":redirect_uris, :post_logout_redirect_uris, :grant_types, :auth_method, "
@@ -78,6 +84,7 @@ class SQLClientRepo:
         return [_client(row) for row in rows]
 
     async def delete(self, client_id: str) -> bool:
+        self._conn.catalog_changed()
         count = await self._conn.execute(
             "DELETE FROM clients WHERE client_id = :client_id", {"client_id": client_id}
         )

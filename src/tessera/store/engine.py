@@ -18,10 +18,11 @@ stay revoked, a failed login must stay counted) and rolls back on anything else.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import re
 import sqlite3
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Hashable, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager, contextmanager, suppress
 from pathlib import Path
 from typing import Any, Protocol
@@ -65,6 +66,16 @@ class Connection(ABC):
         Raises:
             DuplicateError: a unique constraint was violated.
         """
+
+    @abstractmethod
+    async def catalog_version(self) -> Hashable | None:
+        """A value that stays equal for as long as no transaction has changed clients
+        or APIs, or None when this database cannot tell cheaply (store.lookups: then
+        nothing is cached). Values of different databases never compare equal."""
+
+    @abstractmethod
+    def catalog_changed(self) -> None:
+        """Called by the repositories that write clients or APIs."""
 
 
 class Database(ABC):
@@ -111,11 +122,34 @@ def _keeps_transaction(exc: BaseException | None) -> bool:
 # --- SQLite -----------------------------------------------------------------------------
 
 
+_database_serials = itertools.count()
+
+
 class _SQLiteConnection(Connection):
     dialect = "sqlite"
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
+        # catalog_version: which database, and how many of this connection's own
+        # transactions changed the catalog (data_version ignores a connection's own).
+        self._serial = next(_database_serials)
+        self._own_catalog_changes = 0
+        self._catalog_changed = False
+
+    async def catalog_version(self) -> Hashable | None:
+        if self._catalog_changed:
+            return None  # Not committed yet: nothing read now may be cached.
+        (data_version,) = self._conn.execute("PRAGMA data_version").fetchone()
+        return (self._serial, data_version, self._own_catalog_changes)
+
+    def catalog_changed(self) -> None:
+        self._catalog_changed = True
+
+    def transaction_ended(self) -> None:
+        """Committed or rolled back: either way, what was cached before may be stale."""
+        if self._catalog_changed:
+            self._own_catalog_changes += 1
+            self._catalog_changed = False
 
     async def fetch_one(self, sql: str, params: Params | None = None) -> Row | None:
         row: Row | None = self._conn.execute(sql, params or {}).fetchone()
@@ -186,6 +220,7 @@ class SQLiteDatabase(Database):
             else:
                 self._conn.execute("COMMIT")
             finally:
+                self._wrapped.transaction_ended()
                 if writes:
                     self._checkpoints.written()
 
@@ -278,6 +313,12 @@ class _PostgresConnection(Connection):
             raise DuplicateError(str(exc)) from None
         last = status.rsplit(" ", 1)[-1]
         return int(last) if last.isdigit() else 0
+
+    async def catalog_version(self) -> Hashable | None:
+        return None  # Another node's change shows only in a query: nothing is cached.
+
+    def catalog_changed(self) -> None:
+        pass
 
 
 class PostgresDatabase(Database):

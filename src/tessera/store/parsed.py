@@ -1,10 +1,10 @@
 """Parsed rows kept by their values: clients and APIs are read on every flow, rarely change.
 
 Turning a client row into a `Client` decodes two JSON arrays and builds sets and enums,
-which costs several times the SELECT itself. The SELECT still runs on every request, so
-what a request sees is always what the database holds (another node's or the CLI's
-change included); only the parsing of a row already seen is skipped. The key is the
-row's whole tuple of values, so any change to the row is a different key, and the
+which costs several times the SELECT itself. Wherever the SELECT runs (every lookup on
+PostgreSQL, a changed catalog on SQLite: see store.lookups), what a request sees is
+what the database holds; only the parsing of a row already seen is skipped. The key is
+the row's whole tuple of values, so any change to the row is a different key, and the
 objects are frozen dataclasses, safe to share between requests.
 """
 
