@@ -20,7 +20,12 @@ from tessera.web.ui import consent, login
 
 STATIC_DIR = Path(__file__).parent / "static"
 
+# Starlette tries the routes in order, one regular expression each: the requests every
+# flow makes come first.
 routes = [
+    Route("/oauth/token", token.token, methods=["POST"]),
+    Route("/authorize", authorize.authorize, methods=["GET", "POST"]),
+    Route("/userinfo", userinfo.userinfo, methods=["GET", "POST"]),
     Route("/.well-known/openid-configuration", discovery.openid_configuration, methods=["GET"]),
     Route(
         "/.well-known/oauth-authorization-server",
@@ -29,15 +34,12 @@ routes = [
     ),
     Route("/.well-known/jwks.json", discovery.jwks, methods=["GET"]),
     Route("/healthz", discovery.healthz, methods=["GET"]),
-    Route("/authorize", authorize.authorize, methods=["GET", "POST"]),
     Route("/u/login", login.login_page, methods=["GET"]),
     Route("/u/login", login.submit_login, methods=["POST"]),
     Route("/u/consent", consent.consent_page, methods=["GET"]),
     Route("/u/consent", consent.submit_consent, methods=["POST"]),
     Route("/logout", logout.logout, methods=["GET", "POST"]),
-    Route("/oauth/token", token.token, methods=["POST"]),
     Route("/oauth/revoke", revocation.revoke, methods=["POST"]),
     Route("/oauth/introspect", introspection.introspect, methods=["POST"]),
-    Route("/userinfo", userinfo.userinfo, methods=["GET", "POST"]),
     Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
 ]
