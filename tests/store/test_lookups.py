@@ -8,7 +8,7 @@ rolled-back transaction nor mix up two databases.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -49,16 +49,6 @@ API = Api(
 
 class RollBack(Exception):
     """Raised inside a transaction to roll it back."""
-
-
-@pytest.fixture
-async def stores(database_url: str) -> AsyncIterator[tuple[Store, Store]]:
-    """The serving process's store and another process's (the CLI's) on one database."""
-    server = await Store.open(database_url, min_size=1, max_size=2)
-    cli = await Store.open(database_url, min_size=1, max_size=2)
-    yield server, cli
-    await server.close()
-    await cli.close()
 
 
 async def lookup(store: Store) -> tuple[Client | None, Api | None]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import replace
 
 import asyncpg
@@ -12,16 +11,6 @@ from tessera.store import Store
 from tests.support.grants import USER
 
 OTHER = replace(USER, id="user-2", username="bob", email=None)
-
-
-@pytest.fixture
-async def stores(database_url: str) -> AsyncIterator[tuple[Store, Store]]:
-    """Two stores on one database, as two worker processes would have."""
-    first = await Store.open(database_url, min_size=1, max_size=2)
-    second = await Store.open(database_url, min_size=1, max_size=2)
-    yield first, second
-    await first.close()
-    await second.close()
 
 
 async def test_a_writer_commits_while_a_read_transaction_is_open(
