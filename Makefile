@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench bench-full install system-deps clean
+.PHONY: demo demo-browser test lint bench bench-full install system-deps clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,7 +18,13 @@ install: $(STAMP)
 system-deps:
 	@./scripts/system-deps
 
+## The whole seed flow over real HTTP, each step printed; exits non-zero if one fails.
 demo: $(STAMP)
+	$(BIN)/tessera demo --trace
+	@echo "To walk through it yourself in a browser: make demo-browser"
+
+## The same participants kept running for a browser (Ctrl-C stops them).
+demo-browser: $(STAMP)
 	$(BIN)/tessera demo
 
 test: $(STAMP) system-deps
