@@ -135,18 +135,22 @@ class _SQLiteConnection(Connection):
         self._serial = next(_database_serials)
         self._own_catalog_changes = 0
         self._catalog_changed = False
+        self._version: Hashable | None = None  # This transaction's, once asked for.
 
     async def catalog_version(self) -> Hashable | None:
         if self._catalog_changed:
             return None  # Not committed yet: nothing read now may be cached.
-        (data_version,) = self._conn.execute("PRAGMA data_version").fetchone()
-        return (self._serial, data_version, self._own_catalog_changes)
+        if self._version is None:
+            (data_version,) = self._conn.execute("PRAGMA data_version").fetchone()
+            self._version = (self._serial, data_version, self._own_catalog_changes)
+        return self._version
 
     def catalog_changed(self) -> None:
         self._catalog_changed = True
 
     def transaction_ended(self) -> None:
         """Committed or rolled back: either way, what was cached before may be stale."""
+        self._version = None
         if self._catalog_changed:
             self._own_catalog_changes += 1
             self._catalog_changed = False
