@@ -9,11 +9,13 @@ caller can forget that second step.
 
 from __future__ import annotations
 
+import functools
 import json
 import warnings
 from collections.abc import Collection, Mapping
 from typing import Any
 
+import orjson
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
@@ -36,8 +38,6 @@ class JWTError(Exception):
     """A token failed verification; the message says why (for logs, not for clients)."""
 
 
-# One encoder for every token: json.dumps with separators builds a new one per call.
-_COMPACT_JSON = json.JSONEncoder(separators=(",", ":"))
 # RS256's and ES256's parameters, built once for every signature and verification.
 PKCS1V15 = padding.PKCS1v15()
 SHA256 = hashes.SHA256()
@@ -45,7 +45,14 @@ ECDSA_SHA256 = ec.ECDSA(hashes.SHA256())
 
 
 def _encode_segment(value: Mapping[str, Any]) -> str:
-    return b64url(_COMPACT_JSON.encode(value).encode("utf-8"))
+    # orjson: compact UTF-8 JSON in ~1 µs where the standard library's encoder takes ~5.
+    return b64url(orjson.dumps(value))
+
+
+@functools.lru_cache(maxsize=64)
+def _header_segment(alg: str, kid: str, typ: str) -> str:
+    """The encoded header: the same for every token a key signs with one `typ`."""
+    return _encode_segment({"alg": alg, "kid": kid, "typ": typ})
 
 
 def _signature(key: SigningKey, signing_input: bytes) -> bytes:
@@ -60,7 +67,7 @@ def _signature(key: SigningKey, signing_input: bytes) -> bytes:
 
 def sign_jwt(claims: Mapping[str, Any], key: SigningKey, *, typ: str = "JWT") -> str:
     """A compact JWS of the claims with `alg`, `typ` and `kid` in the header."""
-    header = _encode_segment({"alg": key.alg.value, "kid": key.kid, "typ": typ})
+    header = _header_segment(key.alg.value, key.kid, typ)
     signing_input = f"{header}.{_encode_segment(claims)}"
     signature = _signature(key, signing_input.encode("ascii"))
     return f"{signing_input}.{b64url(signature)}"

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+import orjson
 from starlette.responses import Response
 
 from tessera.core.errors import (
@@ -16,8 +16,6 @@ from tessera.core.errors import (
 )
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
-# Built once: json.dumps with separators makes a new encoder on every call.
-_COMPACT_JSON = json.JSONEncoder(separators=(",", ":"))
 
 
 def json_response(
@@ -25,7 +23,7 @@ def json_response(
 ) -> Response:
     """Compact JSON; protocol answers carrying tokens pass NO_STORE headers."""
     return Response(
-        _COMPACT_JSON.encode(body),
+        orjson.dumps(body),
         status_code=status_code,
         media_type="application/json",
         headers=headers,

@@ -48,14 +48,16 @@ def test_kid_is_the_rfc7638_thumbprint() -> None:
 
 
 def test_signed_token_verifies_with_published_jwks(key) -> None:  # type: ignore[no-untyped-def]
-    token = sign_jwt(CLAIMS, key, typ="at+jwt")
+    signed = {**CLAIMS, "name": "Zoë Ångström 山田"}  # The payload is UTF-8 JSON (RFC 7519 7.1).
     keys = build_key_set([key.public_jwk])
-    claims = verify_jwt(
-        token, keys, issuer="https://as.test", audience="https://api.test", typ="at+jwt", now=NOW
-    )
-    assert claims == CLAIMS
-    header = json.loads(decode_b64url(token.split(".")[0]))
-    assert header == {"alg": key.alg.value, "kid": key.kid, "typ": "at+jwt"}
+    for typ in ("at+jwt", "JWT", "at+jwt"):  # Each key and typ has its own (reused) header.
+        token = sign_jwt(signed, key, typ=typ)
+        claims = verify_jwt(
+            token, keys, issuer="https://as.test", audience="https://api.test", typ=typ, now=NOW
+        )
+        assert claims == signed
+        header = json.loads(decode_b64url(token.split(".")[0]))
+        assert header == {"alg": key.alg.value, "kid": key.kid, "typ": typ}
 
 
 def test_joserfc_accepts_what_we_sign(key) -> None:  # type: ignore[no-untyped-def]
