@@ -13,21 +13,12 @@ from tests.conftest import Clock
 from tests.support.grants import (
     API_ID,
     RegisteredClient,
-    add_api,
     add_client,
-    add_user,
     authenticate,
     obtain_tokens,
     refresh,
 )
 from tests.support.tokens import bearer
-
-
-@pytest.fixture
-async def app_client(rt: Runtime) -> RegisteredClient:
-    await add_user(rt.store)
-    await add_api(rt.store)
-    return await add_client(rt.store, public=True)
 
 
 @pytest.fixture

@@ -10,29 +10,18 @@ from __future__ import annotations
 import asyncio
 
 import httpx
-import pytest
 
 from tessera.web.runtime import Runtime
 from tests.conftest import Clock
 from tests.support.grants import (
     RegisteredClient,
-    add_api,
-    add_client,
     add_grant,
-    add_user,
     code_form,
     obtain_tokens,
     refresh,
 )
 
 PARALLEL = 6
-
-
-@pytest.fixture
-async def app_client(rt: Runtime) -> RegisteredClient:
-    await add_user(rt.store)
-    await add_api(rt.store)
-    return await add_client(rt.store, public=True)
 
 
 async def test_concurrent_redemptions_of_one_code_give_exactly_one_success(

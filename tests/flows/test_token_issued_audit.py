@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 import httpx
-import pytest
 
 from tessera.core.models import AuditEvent, GrantType
 from tessera.web.runtime import Runtime
@@ -18,18 +17,10 @@ from tests.support.grants import (
     add_api,
     add_client,
     add_grant,
-    add_user,
     authenticate,
     code_form,
     refresh,
 )
-
-
-@pytest.fixture
-async def app_client(rt: Runtime) -> RegisteredClient:
-    await add_user(rt.store)
-    await add_api(rt.store)
-    return await add_client(rt.store, public=True)
 
 
 async def issued_events(rt: Runtime) -> list[AuditEvent]:

@@ -13,20 +13,11 @@ from tessera.web.runtime import Runtime
 from tests.conftest import ISSUER, Clock
 from tests.support.grants import (
     RegisteredClient,
-    add_api,
     add_client,
-    add_user,
     obtain_tokens,
     refresh,
 )
 from tests.support.tokens import bearer, claims_of
-
-
-@pytest.fixture
-async def app_client(rt: Runtime) -> RegisteredClient:
-    await add_user(rt.store)
-    await add_api(rt.store)
-    return await add_client(rt.store, public=True)
 
 
 @pytest.fixture

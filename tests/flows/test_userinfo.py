@@ -12,9 +12,6 @@ from tests.conftest import Clock
 from tests.support.grants import (
     USER,
     RegisteredClient,
-    add_api,
-    add_client,
-    add_user,
     delete_user_bypassing_cascades,
     obtain_tokens,
 )
@@ -27,13 +24,6 @@ FULL_PROFILE = {
     "email": USER.email,
     "email_verified": True,
 }
-
-
-@pytest.fixture
-async def app_client(rt: Runtime) -> RegisteredClient:
-    await add_user(rt.store)
-    await add_api(rt.store)
-    return await add_client(rt.store, public=True)
 
 
 @pytest.fixture
