@@ -371,6 +371,49 @@ async def test_concurrent_throttle_counts_are_all_counted(store: Store) -> None:
     assert sorted(await asyncio.gather(*(count() for _ in range(5)))) == [1, 2, 3, 4, 5]
 
 
+async def test_a_block_is_reported_refused_once(store: Store) -> None:
+    async with store.transaction() as tx:
+        await tx.throttles.count("r", NOW, 60)
+        await tx.throttles.block("r", NOW + 10)
+        assert [await tx.throttles.mark_refused("r", NOW + 10) for _ in range(2)] == [True, False]
+        await tx.throttles.block("r", NOW + 20)  # A longer block is a new one.
+        assert await tx.throttles.mark_refused("r", NOW + 20)
+
+
+async def test_a_refund_takes_back_one_count_and_only_its_own_block(store: Store) -> None:
+    async with store.transaction() as tx:
+        for _ in range(3):
+            (counted,) = await tx.throttles.count_each(["f"], NOW, 60)
+        await tx.throttles.block("f", NOW + 2)
+        await tx.throttles.refund("f", counted.window_started_at, NOW + 2)
+        assert await tx.throttles.blocked_until("f") == 0
+        await tx.throttles.block("f", NOW + 4)  # Set by another attempt since.
+        await tx.throttles.refund("f", counted.window_started_at, NOW + 2)
+        assert await tx.throttles.blocked_until("f") == NOW + 4
+        await tx.throttles.refund("f", NOW - 60, 0)  # A window that is over: nothing.
+        assert await tx.throttles.count("f", NOW, 60) == 2
+
+
+async def test_a_lease_has_one_holder_until_released_or_over(store: Store) -> None:
+    async with store.transaction() as tx:
+        assert await tx.throttles.lease("l", NOW, NOW + 10)
+        assert not await tx.throttles.lease("l", NOW + 9, NOW + 19)
+        await tx.throttles.release("l", NOW + 10)
+        assert await tx.throttles.lease("l", NOW + 1, NOW + 11)
+        # A dead holder's lease ends by itself; its late release leaves the next alone.
+        assert await tx.throttles.lease("l", NOW + 11, NOW + 21)
+        await tx.throttles.release("l", NOW + 11)
+        assert not await tx.throttles.lease("l", NOW + 12, NOW + 22)
+
+
+async def test_concurrent_lease_takers_get_one_lease(store: Store) -> None:
+    async def take() -> bool:
+        async with store.transaction() as tx:
+            return await tx.throttles.lease("c", NOW, NOW + 10)
+
+    assert sorted(await asyncio.gather(*(take() for _ in range(5)))) == [False] * 4 + [True]
+
+
 async def test_audit_tail_returns_latest_in_order(store: Store) -> None:
     async with store.transaction() as tx:
         for i in range(5):

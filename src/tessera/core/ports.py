@@ -217,6 +217,33 @@ class ThrottleRepo(Protocol):
     async def reset(self, key: str) -> None:
         """Forget the key's count (a successful login clears its account counter)."""
 
+    async def mark_refused(self, key: str, until: Timestamp) -> bool:
+        """Note that the key's block ending at `until` has refused an event; True only
+        for the first such note of that block.
+
+        One conditional statement, so of concurrent callers on any node exactly one
+        gets True (and reports the block once).
+        """
+
+    async def refund(
+        self, key: str, window_started_at: Timestamp, blocked_until: Timestamp
+    ) -> None:
+        """Take back one event counted in the window that started at `window_started_at`
+        (none if a new window has started since), and the block until `blocked_until`
+        it caused (0: none) unless another event has set a different one since."""
+
+    async def lease(self, key: str, now: Timestamp, until: Timestamp) -> bool:
+        """Take the lease `key` until `until` unless another holder's is still running;
+        True when taken.
+
+        One conditional upsert, so of concurrent callers on any node exactly one gets
+        True. A lease nobody releases (its process died) ends by itself at `until`.
+        """
+
+    async def release(self, key: str, until: Timestamp) -> None:
+        """Give back the lease taken until `until`; a lease taken by someone else after
+        it ended is left alone."""
+
 
 class AuditRepo(Protocol):
     async def record(

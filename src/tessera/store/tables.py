@@ -183,10 +183,17 @@ interactions = Table(
 throttles = Table(
     "throttles",
     metadata,
-    Column("key", String(300), primary_key=True, doc="e.g. login-user:ID, login-ip:ADDR"),
+    Column("key", String(300), primary_key=True, doc="e.g. login-name:DIGEST, login-ip:ADDR"),
     Column("hits", Integer, nullable=False),
     Column("window_started_at", BigInteger, nullable=False),
     Column("blocked_until", BigInteger, nullable=False),
+    Column(
+        "reported_until",
+        BigInteger,
+        nullable=False,
+        server_default=text("0"),
+        doc="the block whose first refusal is in the audit log",
+    ),
 )
 
 audit_events = Table(

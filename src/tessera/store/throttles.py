@@ -1,4 +1,5 @@
-"""Fixed-window counters with a block, shared by every worker and node through the database."""
+"""Fixed-window counters with a block, and short leases, shared by every worker and node
+through the database."""
 
 from __future__ import annotations
 
@@ -54,3 +55,41 @@ class SQLThrottleRepo:
 
     async def reset(self, key: str) -> None:
         await self._conn.execute("DELETE FROM throttles WHERE key = :key", {"key": key})
+
+    async def mark_refused(self, key: str, until: Timestamp) -> bool:
+        changed = await self._conn.execute(
+            "UPDATE throttles SET reported_until = :until "
+            "WHERE key = :key AND reported_until < :until",
+            {"key": key, "until": until},
+        )
+        return changed == 1
+
+    async def refund(
+        self, key: str, window_started_at: Timestamp, blocked_until: Timestamp
+    ) -> None:
+        await self._conn.execute(
+            "UPDATE throttles SET hits = hits - 1, "
+            "blocked_until = CASE WHEN :blocked > 0 AND blocked_until = :blocked THEN 0 "
+            "ELSE blocked_until END "
+            "WHERE key = :key AND window_started_at = :started AND hits > 0",
+            {"key": key, "started": window_started_at, "blocked": blocked_until},
+        )
+
+    async def lease(self, key: str, now: Timestamp, until: Timestamp) -> bool:
+        # One statement: of concurrent callers on any node exactly one gets the row back.
+        taken = await self._conn.fetch_one(
+            "INSERT INTO throttles (key, hits, window_started_at, blocked_until) "
+            "VALUES (:key, 1, :now, :until) "
+            "ON CONFLICT (key) DO UPDATE SET hits = 1, window_started_at = :now, "
+            "blocked_until = :until, reported_until = 0 "
+            "WHERE throttles.blocked_until <= :now "
+            "RETURNING key",
+            {"key": key, "now": now, "until": until},
+        )
+        return taken is not None
+
+    async def release(self, key: str, until: Timestamp) -> None:
+        await self._conn.execute(
+            "DELETE FROM throttles WHERE key = :key AND blocked_until = :until",
+            {"key": key, "until": until},
+        )
