@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from tessera.core.models import Api, ApiScope, AuthMethod, Client, GrantType, Timestamp, User
 from tessera.core.redirect_uri import InvalidRedirectURIValueError, validate_redirect_uri
 from tessera.crypto.keys import Algorithm
-from tessera.crypto.passwords import hash_password
+from tessera.crypto.passwords import MAX_PASSWORD_LENGTH, hash_password
 from tessera.crypto.tokens import SecretKind, digest, new_id, new_secret
 
 # RFC 6749 3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
@@ -123,14 +123,16 @@ def build_user(
     """A new user with an argon2id password hash and an opaque, stable subject id.
 
     Raises:
-        RegistrationError: bad username, email or a too-short password.
+        RegistrationError: bad username, email or a too short or too long password.
     """
     if not USERNAME.match(username):
         raise RegistrationError("username must be 1 to 100 letters, digits or . _ @ + - characters")
     if email is not None and not EMAIL.match(email):
         raise RegistrationError(f"email {email!r} is not a valid address")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise RegistrationError(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
+    if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
+        raise RegistrationError(
+            f"password must be {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters"
+        )
     return User(
         id=new_id(16),
         username=username.lower(),

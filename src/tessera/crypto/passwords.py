@@ -12,6 +12,9 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 _HASHER = PasswordHasher()
+# Any password manager's passwords fit; a longer one would only buy an attacker hashing
+# work (argon2 reads the whole input), so it is refused before any.
+MAX_PASSWORD_LENGTH = 1024
 
 
 @cache
@@ -33,11 +36,16 @@ def hash_password(password: str) -> str:
 def verify_password(password_hash: str | None, password: str) -> None:
     """Check a password against its stored hash in constant work.
 
-    Pass `None` for an unknown account: a dummy hash is checked so timing is equal.
+    Pass `None` for an unknown account: a dummy hash is checked so timing is equal. A
+    password over MAX_PASSWORD_LENGTH matches nothing and is refused unhashed, whether
+    or not the account exists.
 
     Raises:
-        PasswordMismatchError: wrong password, unknown account or unreadable hash.
+        PasswordMismatchError: wrong password, unknown account, unreadable hash or a
+            password too long to have been set.
     """
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise PasswordMismatchError
     try:
         _HASHER.verify(password_hash or _dummy_hash(), password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):

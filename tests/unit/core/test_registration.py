@@ -6,7 +6,8 @@ import pytest
 
 from tessera.core.models import AuthMethod, GrantType
 from tessera.core.registration import RegistrationError, build_api, build_client, build_user
-from tessera.crypto.passwords import PasswordMismatchError, verify_password
+from tessera.crypto import passwords
+from tessera.crypto.passwords import MAX_PASSWORD_LENGTH, PasswordMismatchError, verify_password
 from tessera.crypto.tokens import digest
 
 NOW = 1_800_000_000
@@ -87,12 +88,27 @@ def test_unknown_account_costs_a_verification_and_fails() -> None:
         verify_password(None, "anything")
 
 
+def test_a_password_of_the_longest_length_can_be_set_and_verified() -> None:
+    password = "x" * MAX_PASSWORD_LENGTH
+    verify_password(build_user(username="bob", password=password, now=NOW).password_hash, password)
+
+
+def test_a_longer_password_matches_nothing_and_is_never_hashed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(passwords, "_HASHER", None)  # Any use of it would raise.
+    for stored in (None, "$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA"):
+        with pytest.raises(PasswordMismatchError):
+            verify_password(stored, "x" * (MAX_PASSWORD_LENGTH + 1))
+
+
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
         ({"username": "has space"}, "username"),
         ({"email": "not-an-email"}, "email"),
-        ({"password": "short"}, "at least 8"),
+        ({"password": "short"}, "8 to 1024 characters"),
+        ({"password": "x" * 1025}, "8 to 1024 characters"),
     ],
 )
 def test_bad_user_input_is_refused(kwargs: dict[str, str], message: str) -> None:
