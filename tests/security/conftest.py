@@ -1,22 +1,69 @@
-"""Fixtures for rules that must hold across the nodes of a deployment."""
+"""Fixtures for rules that must hold across the nodes of a deployment, and for sign-ins
+that must be many, or overlap, without costing a real argon2id check each."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 
 import httpx
 import pytest
+from argon2 import PasswordHasher
+from starlette.applications import Starlette
 
+from tessera.core.login import VerifiedPassword, check_password
+from tessera.core.models import User
+from tessera.crypto import passwords
 from tessera.settings import Settings
 from tessera.web.app import create_app
+from tessera.web.ui import login as login_page
 from tests.conftest import ISSUER, Clock
 
 
 @pytest.fixture
-async def second_node(settings: Settings, clock: Clock) -> AsyncIterator[httpx.AsyncClient]:
+async def second_app(settings: Settings, clock: Clock) -> AsyncIterator[Starlette]:
     """Another server process on the same database."""
     other = create_app(settings, clock=clock)
     async with other.router.lifespan_context(other):
-        transport = httpx.ASGITransport(app=other)
-        async with httpx.AsyncClient(transport=transport, base_url=ISSUER) as http:
-            yield http
+        yield other
+
+
+@pytest.fixture
+async def second_node(second_app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the second server process."""
+    transport = httpx.ASGITransport(app=second_app)
+    async with httpx.AsyncClient(transport=transport, base_url=ISSUER) as http:
+        yield http
+
+
+@pytest.fixture
+def cheap_passwords(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """argon2id at its lowest cost, so that rules needing many sign-ins stay fast on a
+    shared machine; hashes made before the fixture still verify."""
+    cheapest = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    monkeypatch.setattr(passwords, "_HASHER", cheapest)
+    passwords._dummy_hash.cache_clear()
+    yield
+    passwords._dummy_hash.cache_clear()
+
+
+@dataclass
+class CountedChecks:
+    """The password checks the login page ran, each made to last `seconds` so that
+    concurrent sign-ins overlap."""
+
+    seconds: float = 0.3
+    calls: int = 0
+
+    def __call__(self, user: User | None, password: str) -> VerifiedPassword | None:
+        self.calls += 1
+        time.sleep(self.seconds)
+        return check_password(user, password)
+
+
+@pytest.fixture
+def counted_checks(monkeypatch: pytest.MonkeyPatch, cheap_passwords: None) -> CountedChecks:
+    checks = CountedChecks()
+    monkeypatch.setattr(login_page, "check_password", checks)
+    return checks

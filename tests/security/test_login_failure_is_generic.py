@@ -1,5 +1,7 @@
 """Security rule: a failed login says the same thing, with the same status and the same
-work, whether the account is unknown or the password is wrong."""
+work, whether the account is unknown or the password is wrong; and the throttle answers
+a username and an email of one account as it answers two unknown names, so that it does
+not tell which names belong together."""
 
 from __future__ import annotations
 
@@ -54,3 +56,16 @@ async def test_an_unknown_user_costs_a_password_check_too(
     wrong = time.perf_counter() - started
     # Both verify an argon2id hash (tens of ms); a skipped check would take ~1 ms.
     assert unknown > 0.3 * wrong and wrong > 0.3 * unknown
+
+
+async def test_a_throttled_username_leaves_its_email_as_free_as_an_unknown_name(
+    cheap_passwords: None, client: httpx.AsyncClient, app_client: Client
+) -> None:
+    async def answers(username: str, email: str) -> list[tuple[int, str | None]]:
+        failed = [await failed_login(client, app_client, username) for _ in range(4)]
+        failed.append(await failed_login(client, app_client, email))
+        return [(answer.status_code, answer.headers.get("retry-after")) for answer in failed]
+
+    known = await answers("alice", "alice@example.test")
+    unknown = await answers("mallory", "mallory@example.test")
+    assert known == unknown == [(401, None)] * 3 + [(429, "2"), (401, None)]

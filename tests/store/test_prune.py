@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from tessera.core.login import ACCOUNT_RULE, CLIENT_IP_RULE
+from tessera.core.login import CLIENT_IP_RULE, LOGIN_NAME_RULE, SOURCE_RULE
 from tessera.core.models import Session
 from tessera.settings import Settings
 from tessera.store import Store
@@ -64,5 +64,10 @@ async def test_expired_rows_go_and_live_ones_stay(store: Store) -> None:
 def test_no_throttle_counts_over_a_longer_window_than_pruning_assumes() -> None:
     token_window = Settings.model_fields["token_rate_limit_window"].metadata
     longest_token_window = max(bound.le for bound in token_window if hasattr(bound, "le"))
-    windows = [ACCOUNT_RULE.window, CLIENT_IP_RULE.window, longest_token_window]
+    windows = [
+        SOURCE_RULE.window,
+        LOGIN_NAME_RULE.window,
+        CLIENT_IP_RULE.window,
+        longest_token_window,
+    ]
     assert max(windows) <= LONGEST_THROTTLE_WINDOW

@@ -1,15 +1,29 @@
-"""Signing in with a password, throttled per account and per client IP.
+"""Signing in with a password, throttled per source, per login name and per client IP.
 
 An attempt has three steps so that argon2's ~150 ms of CPU holds neither a database
-transaction nor the SQLite lock: `begin_attempt` (look the account up, refuse if
-throttled), `check_password` (outside any transaction, off the event loop), then
-`record_failure` or `record_success`. Every attempt is an audit event.
+transaction nor the SQLite lock:
+
+1. `begin_attempt`, one transaction: refuse the attempt if a key is blocked; take the
+   login name's lease, so that only one of its passwords is checked at a time across
+   workers and nodes; count the attempt as a failure on every key, with the blocks
+   that count sets. A burst of parallel attempts therefore meets the count of each one
+   before it, and gets no more password checks than the same attempts one by one.
+2. `check_password`, outside any transaction, off the event loop.
+3. `record_failure` (the failure is already counted) or `record_success`, which
+   clears the counts a success clears, refunds the address's count, and releases the
+   lease; a lease its process never releases ends by itself.
 
 Failures are counted in the database, so the limits hold across workers and nodes
 (OWASP ASVS 2.2.1). After a few free failures each further one blocks the key for a
-delay that doubles, and enough of them lock it for a while. A blocked attempt is refused
-before any password is checked. Unknown logins get an account counter of their own, so
-every answer is the same whether or not the account exists.
+delay that doubles. A source (an address trying one login name) is locked for a while
+after a few more; the login name itself is only ever delayed, a minute at most, so that
+nobody can lock another person out (RFC 6819 5.1.4.2.3). A blocked attempt is refused
+before any password is checked.
+
+Every key is the login name as typed (normalised as the user lookup does), never the
+account it names: a username and an email of one account are throttled apart, exactly
+as two unknown names are, so the throttle does not tell which names belong together.
+The cost is that an account with an email has two login names' budgets.
 """
 
 from __future__ import annotations
@@ -32,67 +46,142 @@ from tessera.crypto.tokens import digest
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ThrottleRule:
     """Failures counted over `window` seconds: `free` cost nothing, then each blocks the
-    key for a doubling delay (at most `max_delay`), and the `lock_after`-th locks it."""
+    key for a doubling delay (at most `max_delay`), and the `lock_after`-th (if set)
+    locks it for `lock_for`."""
 
     window: int
     free: int
-    lock_after: int
-    lock_for: int
+    lock_after: int | None = None
+    lock_for: int = 0
     max_delay: int = 60
 
     def delay_after(self, failures: int) -> int:
         """Seconds the key is blocked after its `failures`-th failure."""
-        if failures >= self.lock_after:
+        if self.lock_after is not None and failures >= self.lock_after:
             return self.lock_for
         if failures <= self.free:
             return 0
         return min(1 << (failures - self.free), self.max_delay)
 
 
-# One account: 3 free tries, then 2, 4, ... 60 s, and a 15-minute lock at the 10th.
-ACCOUNT_RULE = ThrottleRule(window=3600, free=3, lock_after=10, lock_for=900)
+# One address trying one login name: 3 free tries, then 2, 4, ... 60 s, and a
+# 15-minute lock from the 10th.
+SOURCE_RULE = ThrottleRule(window=3600, free=3, lock_after=10, lock_for=900)
+# One login name from anywhere: 10 free tries (a source is locked before they are
+# spent), then 2, 4, ... 60 s, and never a lock.
+LOGIN_NAME_RULE = ThrottleRule(window=3600, free=10)
 # One address may be a whole office behind NAT: the limits are wider.
 CLIENT_IP_RULE = ThrottleRule(window=3600, free=20, lock_after=100, lock_for=900)
+
+# Longer than any password check takes; a dead process's lease is gone this soon.
+LEASE_SECONDS = 10
+# A login name whose password is being checked may be tried again this soon.
+LEASE_RETRY_AFTER = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Charge:
+    """One key's count of an attempt, and the block that count set (0: none)."""
+
+    key: str
+    window_started_at: Timestamp
+    blocked_until: Timestamp
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LoginAttempt:
-    """One try at signing in; `retry_after` > 0 means it is refused unchecked."""
+    """One try at signing in; `retry_after` > 0 means it is refused unchecked.
+
+    An admitted attempt holds the lease until `lease_until`, and is already counted as
+    the failure `charges` describe; `failure_wait` is what a wrong password then waits.
+    """
 
     user: User | None = field(repr=False)
-    account_key: str
-    ip_key: str
+    name: str = field(repr=False)
     client_ip: str
     client_id: str
     retry_after: int = 0
+    lease_until: Timestamp = 0
+    charges: tuple[Charge, ...] = ()
+    failure_wait: int = 0
 
     @property
     def keys(self) -> tuple[tuple[str, ThrottleRule], ...]:
-        return ((self.account_key, ACCOUNT_RULE), (self.ip_key, CLIENT_IP_RULE))
+        return (
+            (f"login-source:{self.client_ip}:{self.name}", SOURCE_RULE),
+            (self.ip_key, CLIENT_IP_RULE),
+            (f"login-name:{self.name}", LOGIN_NAME_RULE),
+        )
+
+    @property
+    def ip_key(self) -> str:
+        return f"login-ip:{self.client_ip}"
+
+    @property
+    def lease_key(self) -> str:
+        return f"login-check:{self.name}"
 
 
-def _unknown_account_key(login: str) -> str:
-    """A digest, not the text: what someone typed as a login may be their password."""
-    return "login-name:" + digest(login.strip().lower()).hex()[:32]
+def _login_name(login: str) -> str:
+    """A digest, not the text: what someone typed as a login may be their password.
+    Normalised as UserRepo.find_by_login matches, so every spelling of a name counts
+    on one key."""
+    return digest(login.strip().lower()).hex()[:32]
 
 
 async def begin_attempt(
     repos: Repos, login: str, *, client_ip: str, client_id: str, now: Timestamp
 ) -> LoginAttempt:
-    """Find the account and check the throttle (a refused attempt is audited here)."""
+    """Find the account; refuse the attempt if it is throttled or the login name's
+    password is being checked right now; otherwise take the lease and count the attempt
+    as a failure. Run it in one transaction: the check and the count are one decision.
+    """
     user = await repos.users.find_by_login(login) if login else None
     attempt = LoginAttempt(
-        user=user,
-        account_key=f"login-user:{user.id}" if user else _unknown_account_key(login),
-        ip_key=f"login-ip:{client_ip}",
-        client_ip=client_ip,
-        client_id=client_id,
+        user=user, name=_login_name(login), client_ip=client_ip, client_id=client_id
     )
-    until = max([await repos.throttles.blocked_until(key) for key, _ in attempt.keys])
-    if until <= now:
-        return attempt
-    await _audit(repos, "login.throttled", attempt, now)
-    return replace(attempt, retry_after=until - now)
+    wait = await _refusal(repos, attempt, now)
+    if wait:
+        return replace(attempt, retry_after=wait)
+    lease_until = now + LEASE_SECONDS
+    if not await repos.throttles.lease(attempt.lease_key, now, lease_until):
+        # Taken between the read above and now, on another node.
+        return replace(attempt, retry_after=LEASE_RETRY_AFTER)
+    charges = await _charge(repos, attempt, now)
+    waits = [charge.blocked_until - now for charge in charges if charge.blocked_until]
+    return replace(
+        attempt, lease_until=lease_until, charges=charges, failure_wait=max(waits, default=0)
+    )
+
+
+async def _refusal(repos: Repos, attempt: LoginAttempt, now: Timestamp) -> int:
+    """Seconds the attempt must wait (0: none). The first refusal of each block is an
+    audit event; later ones are not, so a burst writes one row per key and block."""
+    waits = []
+    for key in (*(key for key, _ in attempt.keys), attempt.lease_key):
+        until = await repos.throttles.blocked_until(key)
+        if until <= now:
+            continue
+        if await repos.throttles.mark_refused(key, until):
+            await _audit(repos, "login.throttled", attempt, now, key=key.split(":", 1)[0])
+        waits.append(LEASE_RETRY_AFTER if key == attempt.lease_key else until - now)
+    return max(waits, default=0)
+
+
+async def _charge(repos: Repos, attempt: LoginAttempt, now: Timestamp) -> tuple[Charge, ...]:
+    """Count the attempt as a failure on every key, with the blocks that sets.
+
+    Keys are counted in the same order by every attempt, so that concurrent ones on
+    PostgreSQL wait for each other's rows without deadlocking.
+    """
+    charges = []
+    for key, rule in attempt.keys:
+        (counted,) = await repos.throttles.count_each([key], now, rule.window)
+        delay = rule.delay_after(counted.hits)
+        if delay:
+            await repos.throttles.block(key, now + delay)
+        charges.append(Charge(key, counted.window_started_at, now + delay if delay else 0))
+    return tuple(charges)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,16 +213,12 @@ def check_password(user: User | None, password: str) -> VerifiedPassword | None:
 
 
 async def record_failure(repos: Repos, attempt: LoginAttempt, now: Timestamp) -> int:
-    """Count a failed attempt; return how many seconds the next one must wait (0: none)."""
-    wait = 0
-    for key, rule in attempt.keys:
-        delay = rule.delay_after(await repos.throttles.count(key, now, rule.window))
-        if delay:
-            await repos.throttles.block(key, now + delay)
-            wait = max(wait, delay)
+    """Finish a failed attempt (begin_attempt has counted it); return how many seconds
+    the next one must wait (0: none)."""
+    await repos.throttles.release(attempt.lease_key, attempt.lease_until)
     reason = "unknown_login" if attempt.user is None else "wrong_password"
     await _audit(repos, "login.failed", attempt, now, reason=reason)
-    return wait
+    return attempt.failure_wait
 
 
 async def record_success(
@@ -145,12 +230,17 @@ async def record_success(
     session_lifetime: int,
     replacing: Session | None,
 ) -> tuple[str, Session]:
-    """Clear the account's failures and start a session; return its cookie and itself.
+    """Clear the login name's failures and start a session; return its cookie and itself.
 
-    The address keeps its count: one valid account must not let an attacker reset the
-    limit between guesses at others.
+    The address only gets this attempt's count back: one valid account must not let an
+    attacker reset the limit between guesses at others.
     """
-    await repos.throttles.reset(attempt.account_key)
+    for charge in attempt.charges:
+        if charge.key == attempt.ip_key:
+            await repos.throttles.refund(charge.key, charge.window_started_at, charge.blocked_until)
+        else:
+            await repos.throttles.reset(charge.key)
+    await repos.throttles.release(attempt.lease_key, attempt.lease_until)
     if check.new_hash is not None:
         await repos.users.set_password_hash(check.user.id, check.new_hash)
     cookie, session = await start_session(

@@ -14,6 +14,7 @@ from tessera.core.rate_limits import RateLimits
 from tessera.core.tokens import TokenPolicy
 from tessera.settings import Settings
 from tessera.store import Store
+from tessera.web.password_checks import PasswordCheckSlots, available_cores
 
 
 @dataclass(slots=True)
@@ -23,6 +24,9 @@ class Runtime:
     keyring: KeyRing
     templates: Environment
     clock: Callable[[], float] = field(default=time.time)
+    password_checks: PasswordCheckSlots = field(
+        default_factory=lambda: PasswordCheckSlots(available_cores())
+    )
     # Derived from the settings once, not on every token request.
     token_policy: TokenPolicy = field(init=False)
     token_rate_limits: RateLimits = field(init=False)

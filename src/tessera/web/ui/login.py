@@ -2,7 +2,8 @@
 
 GET shows the form for a parked authorization request. POST runs core.login's three
 steps: the password is checked between two transactions, in a worker thread, so that
-argon2 holds neither a database connection nor the event loop.
+argon2 holds neither a database connection nor the event loop, and only while one of
+the process's password check slots is free (web.password_checks).
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from tessera.web.pages import read_page_form, render_form_page
 from tessera.web.runtime import runtime
 
 FAILED = "Incorrect username or password."
+BUSY = "Too many people are signing in right now. Please try again in a moment."
+BUSY_RETRY_AFTER = 1
 
 
 async def login_page(request: Request) -> Response:
@@ -49,23 +52,27 @@ async def submit_login(request: Request) -> Response:
     try:
         form = await read_page_form(request)
         login = form.get("username", "")
-        async with rt.store.transaction() as tx:
-            pending = await load_pending(tx, form.get("interaction"), now)
-            attempt = await begin_attempt(
-                tx,
-                login,
-                client_ip=client_ip(request),
-                client_id=pending.request.client.client_id,
-                now=now,
-            )
-        if attempt.retry_after:
-            return login_form(request, pending, login=login, retry_after=attempt.retry_after)
-        check = await run_in_threadpool(check_password, attempt.user, form.get("password", ""))
-        async with rt.store.transaction() as tx:
-            if check is None:
-                wait = await record_failure(tx, attempt, now)
-                return login_form(request, pending, login=login, failed=True, retry_after=wait)
-            return await signed_in(request, tx, pending, attempt, check, now)
+        with rt.password_checks.slot() as free:
+            async with rt.store.transaction() as tx:
+                pending = await load_pending(tx, form.get("interaction"), now)
+                if not free:
+                    return busy_form(request, pending, login=login)
+                attempt = await begin_attempt(
+                    tx,
+                    login,
+                    client_ip=client_ip(request),
+                    client_id=pending.request.client.client_id,
+                    now=now,
+                )
+            if attempt.retry_after:
+                return login_form(request, pending, login=login, retry_after=attempt.retry_after)
+            password = form.get("password", "")
+            check = await run_in_threadpool(check_password, attempt.user, password)
+            async with rt.store.transaction() as tx:
+                if check is None:
+                    wait = await record_failure(tx, attempt, now)
+                    return login_form(request, pending, login=login, failed=True, retry_after=wait)
+                return await signed_in(request, tx, pending, attempt, check, now)
     except OAuthError as err:
         return refuse(request, err, None)
 
@@ -112,6 +119,23 @@ def login_form(
         wait = f"Too many failed attempts. Try again in {describe_wait(retry_after)}."
         message = f"{FAILED} {wait}" if failed else wait
     status = 429 if retry_after else (401 if failed else 200)
+    return _form_page(request, pending, login, message, status, retry_after)
+
+
+def busy_form(request: Request, pending: PendingRequest, *, login: str) -> Response:
+    """The sign-in form again, 503 with Retry-After: every password check slot of this
+    process is taken, and the person may simply send the form again in a moment."""
+    return _form_page(request, pending, login, BUSY, 503, BUSY_RETRY_AFTER)
+
+
+def _form_page(
+    request: Request,
+    pending: PendingRequest,
+    login: str,
+    message: str | None,
+    status: int,
+    retry_after: int,
+) -> Response:
     return render_form_page(
         request,
         "login.html",
