@@ -2,7 +2,9 @@
 
 Alembic runs through a synchronous SQLAlchemy engine (the stdlib `sqlite3`, or
 asyncpg through SQLAlchemy's async bridge for PostgreSQL); migrations are rare, so the
-cost that keeps SQLAlchemy off the hot path does not matter here.
+cost that keeps SQLAlchemy off the hot path does not matter here. The async bridge
+(and the greenlet it runs on) is imported only when a PostgreSQL schema is migrated:
+the CLI and the embedded database never load it.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, create_engine
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
 from tessera.store.engine import Database, sqlite_path
@@ -78,6 +79,8 @@ def _run(url: str, action: str, target: str = "head") -> str | None:
             engine = create_engine(sa_url, poolclass=NullPool)
             with engine.begin() as connection:
                 return work(connection)
+
+        from sqlalchemy.ext.asyncio import create_async_engine
 
         async def run_async() -> str | None:
             async_engine = create_async_engine(sa_url, poolclass=NullPool)
