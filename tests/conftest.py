@@ -29,7 +29,7 @@ from tessera.web.app import create_app
 from tessera.web.runtime import Runtime
 from tests.support import postgres as pg
 
-TEST_SECRET_KEY = "tessera-test-secret-key"
+TEST_SECRET_KEY = "tessera-test-secret-key-0123456789abcdef"
 ISSUER = "http://localhost:8000"
 
 

@@ -20,6 +20,8 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 SECRET_KEY_FILE = "secret.key"
+MIN_SECRET_KEY_BYTES = 32
+MAKE_A_SECRET_KEY = 'python3 -c "import secrets; print(secrets.token_urlsafe(32))"'
 
 
 class SettingsError(Exception):
@@ -133,6 +135,13 @@ class Settings(BaseSettings):
         _ = urlsplit(value).port  # Raises ValueError for a port that is not a number.
         return value
 
+    @field_validator("secret_key")
+    @classmethod
+    def _secret_key_is_long_enough(cls, value: str) -> str:
+        if value:
+            verify_secret_key_length(value)
+        return value
+
     @field_validator("issuer")
     @classmethod
     def _issuer_is_a_base_url(cls, value: str) -> str:
@@ -179,6 +188,19 @@ class Settings(BaseSettings):
         return self.issuer + path
 
 
+def verify_secret_key_length(key: str) -> None:
+    """The key derives the AES-256 key that seals the signing keys: 256 bits of it at least.
+
+    Raises:
+        ValueError: shorter than MIN_SECRET_KEY_BYTES (UTF-8); the message says how to
+            make one and never repeats the key.
+    """
+    if len(key.encode("utf-8")) < MIN_SECRET_KEY_BYTES:
+        raise ValueError(
+            f"must be at least {MIN_SECRET_KEY_BYTES} bytes; make one with: {MAKE_A_SECRET_KEY}"
+        )
+
+
 def _one_line(error: ValidationError) -> str:
     first = error.errors()[0]
     location = ".".join(str(part) for part in first["loc"])
@@ -201,19 +223,28 @@ def load_settings(**overrides: Any) -> Settings:
         raise SettingsError(_one_line(exc)) from None
 
 
-def ensure_secret_key(settings: Settings) -> Settings:
-    """Return settings with a secret key, generating one into the data dir if needed.
+def ensure_secret_key(settings: Settings, *, create: bool = True) -> Settings:
+    """Return settings with a secret key: TESSERA_SECRET_KEY, else the data dir's key file.
 
-    The embedded default must start with one command, so a missing key is created
-    (mode 0600) with a warning; production sets TESSERA_SECRET_KEY.
+    The embedded default must start with one command, so with `create` a missing key
+    file is generated (mode 0600, in a data dir created 0700) with a warning; production
+    sets TESSERA_SECRET_KEY. Without `create` nothing is written.
+
+    Raises:
+        SettingsError: no key and `create` is off, or the key file is empty or too short.
     """
     if settings.secret_key:
         return settings
     path = settings.data_dir / SECRET_KEY_FILE
     if path.exists():
         key = path.read_text().strip()
+    elif not create:
+        raise SettingsError(
+            f"TESSERA_SECRET_KEY is not set and {path} does not exist: set TESSERA_SECRET_KEY, "
+            "or TESSERA_DATA_DIR to the data dir tessera serve uses"
+        )
     else:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         key = secrets.token_urlsafe(32)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
@@ -225,4 +256,8 @@ def ensure_secret_key(settings: Settings) -> Settings:
         )
     if not key:
         raise SettingsError(f"TESSERA_SECRET_KEY: {path} is empty")
+    try:
+        verify_secret_key_length(key)
+    except ValueError as exc:
+        raise SettingsError(f"TESSERA_SECRET_KEY: {path}: {exc}") from None
     return settings.model_copy(update={"secret_key": key})

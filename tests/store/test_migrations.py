@@ -19,6 +19,7 @@ from tessera.store import Store, migrate
 from tessera.store.errors import SchemaOutOfDateError, StoreUnavailableError
 from tessera.store.tables import metadata
 from tessera.web.app import open_store
+from tests.conftest import TEST_SECRET_KEY
 from tests.support.grants import add_client, add_grant, add_user
 from tests.support.postgres import PostgresCluster
 
@@ -98,13 +99,13 @@ async def test_out_of_date_postgresql_schema_is_refused_with_a_clear_message(
     name = f"m_{uuid.uuid4().hex[:10]}"
     postgres.psql(f"CREATE DATABASE {name}")
     empty_url = postgres.url(name)
-    settings = load_settings(data_dir=tmp_path, database_url=empty_url, secret_key="s")
+    settings = load_settings(data_dir=tmp_path, database_url=empty_url, secret_key=TEST_SECRET_KEY)
     with pytest.raises(SchemaOutOfDateError, match="run `tessera db upgrade`"):
         await open_store(settings)
 
 
 async def test_embedded_database_is_migrated_on_open(tmp_path: Path) -> None:
-    settings = load_settings(data_dir=tmp_path, secret_key="s")
+    settings = load_settings(data_dir=tmp_path, secret_key=TEST_SECRET_KEY)
     store = await open_store(settings)
     try:
         assert await store.database.schema_revision() == migrate.head_revision()

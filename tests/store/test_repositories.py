@@ -32,6 +32,7 @@ from tessera.core.ports import (
 from tessera.crypto.keys import Algorithm
 from tessera.store import Store
 from tessera.store.errors import DuplicateError
+from tests.conftest import TEST_SECRET_KEY
 
 NOW = 1_800_000_000
 
@@ -163,7 +164,7 @@ async def test_adding_a_current_key_demotes_the_previous_one(store: Store) -> No
     async with store.transaction() as tx:
         before = {k.kid: k for k in await tx.keys.list() if k.alg is Algorithm.RS256}
         (old_kid,) = [kid for kid, k in before.items() if k.state is KeyState.CURRENT]
-        new = new_stored_key(Algorithm.RS256, "secret", NOW)
+        new = new_stored_key(Algorithm.RS256, TEST_SECRET_KEY, NOW)
         await tx.keys.add(new)
         states = {k.kid: k.state for k in await tx.keys.list()}
         assert states[new.kid] is KeyState.CURRENT and states[old_kid] is KeyState.PUBLISHED
@@ -175,7 +176,7 @@ async def test_adding_a_current_key_demotes_the_previous_one(store: Store) -> No
 
 
 async def test_two_current_keys_for_one_algorithm_are_impossible(store: Store) -> None:
-    key = new_stored_key(Algorithm.ES256, "secret", NOW)
+    key = new_stored_key(Algorithm.ES256, TEST_SECRET_KEY, NOW)
     with pytest.raises(DuplicateError):
         async with store.transaction() as tx:
             await tx.conn.execute(

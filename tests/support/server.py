@@ -27,7 +27,7 @@ class TesseraServer:
             **os.environ,
             "TESSERA_DATA_DIR": str(data_dir),
             "TESSERA_ISSUER": self.issuer,
-            "TESSERA_SECRET_KEY": "integration-test-secret-key",
+            "TESSERA_SECRET_KEY": "integration-test-secret-key-0123456789abcdef",
             **env,
         }
         if database_url:

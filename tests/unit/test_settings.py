@@ -121,9 +121,50 @@ def test_secret_key_is_generated_once_private_and_reused(
 
 
 def test_given_secret_key_wins_and_nothing_is_written(tmp_path: Path) -> None:
-    settings = ensure_secret_key(load_settings(data_dir=tmp_path, secret_key="given"))
-    assert settings.secret_key == "given"
+    given = "given-secret-key-0123456789abcdef"
+    settings = ensure_secret_key(load_settings(data_dir=tmp_path, secret_key=given))
+    assert settings.secret_key == given
     assert not (tmp_path / "secret.key").exists()
+
+
+def test_the_data_dir_made_for_a_generated_secret_key_is_private(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    ensure_secret_key(load_settings(data_dir=data_dir))
+    assert stat.S_IMODE(data_dir.stat().st_mode) == 0o700
+
+
+@pytest.mark.parametrize("key", ["x", "y" * 31, "é" * 15], ids=["one", "31", "30-utf8"])
+def test_a_secret_key_under_32_bytes_is_refused_with_how_to_make_one(
+    monkeypatch: pytest.MonkeyPatch, key: str
+) -> None:
+    monkeypatch.setenv("TESSERA_SECRET_KEY", key)
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    assert str(caught.value) == (
+        "TESSERA_SECRET_KEY: must be at least 32 bytes; make one with: "
+        'python3 -c "import secrets; print(secrets.token_urlsafe(32))"'
+    )
+
+
+def test_a_32_byte_secret_key_is_accepted() -> None:
+    assert load_settings(secret_key="k" * 32).secret_key == "k" * 32
+
+
+def test_a_short_secret_key_file_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "secret.key").write_text("short\n")
+    with pytest.raises(
+        SettingsError, match=r"^TESSERA_SECRET_KEY: .*secret\.key: must be at least 32"
+    ):
+        ensure_secret_key(load_settings(data_dir=tmp_path))
+
+
+def test_without_create_a_missing_secret_key_is_refused_and_nothing_is_written(
+    tmp_path: Path,
+) -> None:
+    data_dir = tmp_path / "elsewhere"
+    with pytest.raises(SettingsError, match="TESSERA_SECRET_KEY is not set and .* does not exist"):
+        ensure_secret_key(load_settings(data_dir=data_dir), create=False)
+    assert not data_dir.exists()
 
 
 def test_empty_secret_key_file_is_refused(tmp_path: Path) -> None:
@@ -133,4 +174,5 @@ def test_empty_secret_key_file_is_refused(tmp_path: Path) -> None:
 
 
 def test_secret_key_is_masked_in_repr() -> None:
-    assert "hunter2" not in repr(load_settings(secret_key="hunter2"))
+    key = "hunter2-" * 5
+    assert key not in repr(load_settings(secret_key=key))

@@ -33,6 +33,7 @@ from asyncpg.transaction import Transaction
 from tessera.core.errors import OAuthError
 from tessera.store.checkpoints import CheckpointSchedule
 from tessera.store.errors import DuplicateError, StoreUnavailableError
+from tessera.store.files import create_private_database_file
 
 Params = Mapping[str, object]
 
@@ -185,7 +186,7 @@ class SQLiteDatabase(Database):
     serializes_writes = True
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        create_private_database_file(path)
         self._conn = sqlite3.connect(
             path, isolation_level=None, check_same_thread=False, cached_statements=256
         )

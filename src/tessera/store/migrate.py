@@ -22,6 +22,7 @@ from sqlalchemy.pool import NullPool
 
 from tessera.store.engine import Database, sqlite_path
 from tessera.store.errors import SchemaOutOfDateError, StoreUnavailableError
+from tessera.store.files import create_private_database_file
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -58,7 +59,7 @@ def _current(connection: Connection) -> str | None:
 def _sqlalchemy_url(url: str) -> str:
     if url.startswith("sqlite:"):
         path = sqlite_path(url)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        create_private_database_file(path)
         return f"sqlite:///{path}"
     return "postgresql+asyncpg://" + url.split("://", 1)[1]
 

@@ -11,7 +11,7 @@ from tessera.core.keyring import KeyRing, NoSigningKeyError, ensure_current_keys
 from tessera.core.models import KeyState, StoredKey, Timestamp
 from tessera.crypto.keys import Algorithm, KeyDecryptionError
 
-SECRET = "keyring-test-secret"
+SECRET = "keyring-test-secret-key-0123456789abcdef"
 
 
 class ListKeys:
@@ -68,4 +68,4 @@ async def test_wrong_secret_key_cannot_open_keys() -> None:
     repo = ListKeys()
     await ensure_current_keys(repo, [Algorithm.ES256], SECRET, 1)
     with pytest.raises(KeyDecryptionError):
-        await KeyRing("another-secret", ttl=10).load(repo, now=1)
+        await KeyRing("another-secret-key-0123456789abcdef", ttl=10).load(repo, now=1)

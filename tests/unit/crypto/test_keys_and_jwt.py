@@ -130,12 +130,15 @@ def test_wrong_type_tampering_and_unknown_key_are_refused(key) -> None:  # type:
 
 
 def test_sealed_key_opens_only_with_its_secret_and_kid(key) -> None:  # type: ignore[no-untyped-def]
-    sealed = seal_private_key(key, "secret-one")
-    assert open_private_key(sealed, key.kid, key.alg, "secret-one").kid == key.kid
+    sealed = seal_private_key(key, "secret-one-0123456789abcdef0123456789")
+    assert (
+        open_private_key(sealed, key.kid, key.alg, "secret-one-0123456789abcdef0123456789").kid
+        == key.kid
+    )
     with pytest.raises(KeyDecryptionError, match="TESSERA_SECRET_KEY"):
-        open_private_key(sealed, key.kid, key.alg, "secret-two")
+        open_private_key(sealed, key.kid, key.alg, "secret-two-0123456789abcdef0123456789")
     with pytest.raises(KeyDecryptionError):
-        open_private_key(sealed, "another-kid", key.alg, "secret-one")
+        open_private_key(sealed, "another-kid", key.alg, "secret-one-0123456789abcdef0123456789")
 
 
 def test_jwks_document_lists_keys(key) -> None:  # type: ignore[no-untyped-def]
