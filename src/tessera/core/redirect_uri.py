@@ -41,8 +41,9 @@ def validate_redirect_uri(uri: str, *, public: bool) -> str | None:
     """Check a redirect URI for registration; return a warning for people, or None.
 
     Raises:
-        InvalidRedirectURIValueError: not absolute, has a fragment, has spaces or
-            control characters, or uses http on a non-loopback host (RFC 9700 2.6).
+        InvalidRedirectURIValueError: not absolute, has a fragment or a wildcard `*`,
+            has spaces or control characters, or uses http on a non-loopback host
+            (RFC 9700 2.6).
     """
     parts = _split(uri)
     if len(uri) > MAX_REDIRECT_URI_LENGTH:
@@ -51,6 +52,12 @@ def validate_redirect_uri(uri: str, *, public: bool) -> str | None:
         raise InvalidRedirectURIValueError(f"redirect URI {uri!r} is not an absolute URI")
     if "#" in uri:
         raise InvalidRedirectURIValueError(f"redirect URI {uri!r} must not have a fragment")
+    if "*" in uri:
+        # Matching is exact (RFC 9700 4.1.3): a `*` would match only itself, never a pattern.
+        raise InvalidRedirectURIValueError(
+            f"redirect URI {uri!r} has a wildcard: wildcards are not supported, "
+            "register each exact URI"
+        )
     if parts.scheme in ("http", "https") and not parts.hostname:
         raise InvalidRedirectURIValueError(f"redirect URI {uri!r} has no host")
     if parts.scheme in ("javascript", "data", "file", "vbscript"):

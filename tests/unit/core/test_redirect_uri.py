@@ -63,6 +63,20 @@ def test_private_use_scheme_for_a_confidential_client_is_a_warning() -> None:
     assert warning is not None and "native apps" in warning
 
 
+@pytest.mark.parametrize(
+    "uri",
+    ["https://*.example.com/cb", "https://app.example.com/*", "http://127.0.0.1:*/cb"],
+    ids=["host", "path", "port"],
+)
+@pytest.mark.parametrize("public", [False, True], ids=["confidential", "public"])
+def test_wildcard_redirect_uris_are_refused_as_unsupported(uri: str, public: bool) -> None:
+    with pytest.raises(InvalidRedirectURIValueError) as refused:
+        validate_redirect_uri(uri, public=public)
+    assert str(refused.value) == (
+        f"redirect URI {uri!r} has a wildcard: wildcards are not supported, register each exact URI"
+    )
+
+
 REGISTERED = ("https://app.example.com/cb", "http://127.0.0.1/native")
 
 
