@@ -7,6 +7,7 @@ non-zero instead of showing a pydantic traceback.
 
 from __future__ import annotations
 
+import difflib
 import os
 import secrets
 import sys
@@ -28,19 +29,28 @@ class SettingsError(Exception):
     """A setting is missing or invalid; the message is one line for a person."""
 
 
+def _read_config_file() -> dict[str, Any]:
+    """The TOML file named by `TESSERA_CONFIG`, or nothing when it is not set.
+
+    Raises:
+        SettingsError: the file cannot be read or is not TOML.
+    """
+    path = os.environ.get("TESSERA_CONFIG")
+    if not path:
+        return {}
+    try:
+        with open(path, "rb") as handle:
+            return tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise SettingsError(f"TESSERA_CONFIG: cannot read {path}: {exc}") from exc
+
+
 class _TOMLFileSource(PydanticBaseSettingsSource):
     """Reads the TOML file named by `TESSERA_CONFIG` (keys without the prefix)."""
 
     def __init__(self, settings_cls: type[BaseSettings]) -> None:
         super().__init__(settings_cls)
-        path = os.environ.get("TESSERA_CONFIG")
-        self._values: dict[str, Any] = {}
-        if path:
-            try:
-                with open(path, "rb") as handle:
-                    self._values = tomllib.load(handle)
-            except (OSError, tomllib.TOMLDecodeError) as exc:
-                raise SettingsError(f"TESSERA_CONFIG: cannot read {path}: {exc}") from exc
+        self._values = _read_config_file()
 
     def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
         return self._values.get(field_name), field_name, False
@@ -221,6 +231,44 @@ def load_settings(**overrides: Any) -> Settings:
         return Settings(**overrides)
     except ValidationError as exc:
         raise SettingsError(_one_line(exc)) from None
+
+
+def unknown_settings() -> list[str]:
+    """One line for each `TESSERA_*` variable and TOML key that names no setting.
+
+    Unknown names are ignored when the settings load, so a typo (`TESSERA_ISSUR`,
+    `isuer = ...`) would silently leave the default in force; the CLI prints these
+    once. `TESSERA_CONFIG` and the test suite's `TESSERA_TEST_*` are not settings
+    but are known.
+
+    Raises:
+        SettingsError: the TOML file cannot be read.
+    """
+    fields = sorted(Settings.model_fields)
+    variables = [f"TESSERA_{name.upper()}" for name in fields]
+    lines = []
+    for name in sorted(os.environ):
+        wanted = name.upper()  # pydantic-settings matches variable names in any case.
+        if not wanted.startswith("TESSERA_") or wanted in variables:
+            continue
+        if wanted == "TESSERA_CONFIG" or wanted.startswith("TESSERA_TEST_"):
+            continue
+        hint = _did_you_mean(wanted.removeprefix("TESSERA_").lower(), fields, "TESSERA_")
+        lines.append(f"{name} is not a tessera setting; ignored{hint}")
+    path = os.environ.get("TESSERA_CONFIG")
+    for key in sorted(_read_config_file()):
+        if key not in fields:
+            hint = _did_you_mean(key, fields)
+            lines.append(f"{path}: {key!r} is not a tessera setting; ignored{hint}")
+    return lines
+
+
+def _did_you_mean(name: str, fields: list[str], prefix: str = "") -> str:
+    close = difflib.get_close_matches(name, fields, n=1)
+    if not close:
+        return ""
+    suggestion = prefix + close[0].upper() if prefix else close[0]
+    return f" (did you mean {suggestion}?)"
 
 
 def ensure_secret_key(settings: Settings, *, create: bool = True) -> Settings:

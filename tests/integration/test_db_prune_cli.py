@@ -13,6 +13,7 @@ pytestmark = pytest.mark.integration
 
 def test_db_prune_reports_each_table(tmp_path: Path) -> None:
     tessera = TesseraServer(tmp_path / "data")
+    tessera.cli("db", "upgrade")
     assert tessera.cli_json("db", "prune") == {
         "interactions": 0,
         "revoked_access_tokens": 0,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tessera.settings import SettingsError, ensure_secret_key, load_settings
+from tessera.settings import SettingsError, ensure_secret_key, load_settings, unknown_settings
 
 
 def test_defaults_follow_the_design() -> None:
@@ -176,3 +176,38 @@ def test_empty_secret_key_file_is_refused(tmp_path: Path) -> None:
 def test_secret_key_is_masked_in_repr() -> None:
     key = "hunter2-" * 5
     assert key not in repr(load_settings(secret_key=key))
+
+
+def test_unknown_tessera_variables_are_named_with_the_setting_they_resemble(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TESSERA_ISSUR", "https://auth.example.com")
+    monkeypatch.setenv("tessera_frobnicate", "1")
+    monkeypatch.setenv("TESSERA_ISSUER", "https://auth.example.com")
+    monkeypatch.setenv("TESSERA_TEST_ANYTHING", "1")
+    monkeypatch.setenv("OTHER_ISSUR", "1")
+    assert unknown_settings() == [
+        "TESSERA_ISSUR is not a tessera setting; ignored (did you mean TESSERA_ISSUER?)",
+        "tessera_frobnicate is not a tessera setting; ignored",
+    ]
+
+
+def test_unknown_toml_keys_are_named_and_the_config_variable_is_known(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "tessera.toml"
+    config.write_text('isuer = "https://x.example"\ncode_lifetime = 30\n[database]\nurl = "x"\n')
+    monkeypatch.setenv("TESSERA_CONFIG", str(config))
+    assert unknown_settings() == [
+        f"{config}: 'database' is not a tessera setting; ignored (did you mean database_url?)",
+        f"{config}: 'isuer' is not a tessera setting; ignored (did you mean issuer?)",
+    ]
+    assert load_settings().code_lifetime == 30
+
+
+def test_known_settings_give_no_warning(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = tmp_path / "tessera.toml"
+    config.write_text('issuer = "https://x.example"\n')
+    monkeypatch.setenv("TESSERA_CONFIG", str(config))
+    monkeypatch.setenv("TESSERA_LOG_LEVEL", "debug")
+    assert unknown_settings() == []

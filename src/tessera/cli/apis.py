@@ -9,6 +9,7 @@ import typer
 from tessera.cli.common import (
     JSON_OPTION,
     fail,
+    iso_time,
     now,
     print_json,
     print_table,
@@ -31,7 +32,7 @@ def api_view(api: Api) -> dict[str, Any]:
         "scopes": [{"name": s.name, "description": s.description} for s in api.scopes],
         "access_token_lifetime": api.access_token_lifetime,
         "signing_alg": api.signing_alg.value,
-        "created_at": api.created_at,
+        "created_at": iso_time(api.created_at),
     }
 
 

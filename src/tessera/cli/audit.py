@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import typer
 
-from tessera.cli.common import JSON_OPTION, print_json, run, settings, transaction
+from tessera.cli.common import JSON_OPTION, iso_time, print_json, run, settings, transaction
 from tessera.core.models import AuditEvent
 
 app = typer.Typer(help="Read the audit log.", no_args_is_help=True)
@@ -29,7 +27,7 @@ def tail(
             [
                 {
                     "id": e.id,
-                    "at": e.at,
+                    "at": iso_time(e.at),
                     "event": e.event,
                     "user_id": e.user_id,
                     "client_id": e.client_id,
@@ -41,10 +39,9 @@ def tail(
         )
         return
     for e in events:
-        when = dt.datetime.fromtimestamp(e.at, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         extras = " ".join(
             f"{k}={v}"
             for k, v in {"user": e.user_id, "client": e.client_id, "ip": e.ip, **e.detail}.items()
             if v
         )
-        typer.echo(f"{when} {e.event} {extras}".rstrip())
+        typer.echo(f"{iso_time(e.at)} {e.event} {extras}".rstrip())

@@ -10,7 +10,9 @@ from tessera.cli.common import (
     JSON_OPTION,
     TAKES_AN_ID,
     fail,
+    iso_time,
     now,
+    print_fields,
     print_json,
     print_table,
     run,
@@ -32,13 +34,13 @@ def client_view(client: Client) -> dict[str, Any]:
         "public": client.is_public,
         "first_party": client.first_party,
         "token_endpoint_auth_method": client.auth_method.value,
-        "grant_types": sorted(client.grant_types),
+        "grant_types": sorted(grant.value for grant in client.grant_types),
         "redirect_uris": list(client.redirect_uris),
         "post_logout_redirect_uris": list(client.post_logout_redirect_uris),
         "allowed_scopes": None if client.allowed_scopes is None else sorted(client.allowed_scopes),
         "id_token_signed_response_alg": client.id_token_alg.value,
         "refresh_grace_seconds": client.refresh_grace_seconds,
-        "created_at": client.created_at,
+        "created_at": iso_time(client.created_at),
     }
 
 
@@ -141,8 +143,7 @@ def show(client_id: str, as_json: bool = JSON_OPTION) -> None:
     if as_json:
         print_json(view)
         return
-    for key, value in view.items():
-        typer.echo(f"{key}: {value}")
+    print_fields(view)
 
 
 @app.command(context_settings=TAKES_AN_ID)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import sys
 import time
@@ -13,8 +14,15 @@ from typing import Any, NoReturn, TypeVar
 import typer
 
 from tessera.crypto.keys import KeyDecryptionError
-from tessera.settings import Settings, SettingsError, ensure_secret_key, load_settings
+from tessera.settings import (
+    Settings,
+    SettingsError,
+    ensure_secret_key,
+    load_settings,
+    unknown_settings,
+)
 from tessera.store import SQLRepos
+from tessera.store.engine import sqlite_path
 from tessera.store.errors import SchemaOutOfDateError, StoreUnavailableError
 from tessera.web.app import open_store
 
@@ -32,12 +40,40 @@ def fail(message: str, code: int = 1) -> NoReturn:
     raise typer.Exit(code)
 
 
-def settings() -> Settings:
-    """Validated settings with a secret key; a bad value exits with one line."""
+def warn(message: str) -> None:
+    typer.echo(f"warning: {message}", err=True)
+
+
+def settings(*, create: bool = False) -> Settings:
+    """Validated settings with a secret key; a bad value exits with one line.
+
+    Unknown `TESSERA_*` variables and TOML keys are warned about, once. Only the
+    commands that set an installation up (`serve`, `db upgrade`) pass `create`: the
+    others never create the embedded database or the secret key, so a command run in
+    the wrong directory says where it looked instead of starting an empty installation.
+    """
     try:
-        return ensure_secret_key(load_settings())
+        config = load_settings()
+        for line in unknown_settings():
+            warn(line)
+        if not create:
+            require_database(config)
+        return ensure_secret_key(config, create=create)
     except SettingsError as exc:
         fail(str(exc), 2)
+
+
+def require_database(config: Settings) -> None:
+    """Exit with one line when the embedded database file does not exist."""
+    if not config.is_embedded:
+        return
+    path = sqlite_path(config.resolved_database_url)
+    if not path.is_file():
+        fail(
+            f"no database at {path.absolute()}: run tessera where its data dir is, or set "
+            "TESSERA_DATA_DIR or TESSERA_DATABASE_URL (tessera serve and tessera db upgrade "
+            "create one)"
+        )
 
 
 def now() -> int:
@@ -58,13 +94,40 @@ async def _call(work: Callable[[], Awaitable[T]]) -> T:
 
 @asynccontextmanager
 async def transaction(config: Settings) -> AsyncIterator[SQLRepos]:
-    """A transaction on an up-to-date schema (the embedded database is migrated)."""
-    store = await open_store(config.model_copy(update={"db_pool_min_size": 1}))
+    """A transaction on an up-to-date schema; an outdated one, even the embedded
+    database, is refused (`tessera db upgrade` migrates it)."""
+    store = await open_store(
+        config.model_copy(update={"db_pool_min_size": 1}), migrate_embedded=False
+    )
     try:
         async with store.transaction() as tx:
             yield tx
     finally:
         await store.close()
+
+
+def iso_time(timestamp: int | None) -> str | None:
+    """A stored time (Unix seconds) as the CLI shows it, in text and JSON alike:
+    ISO 8601 in UTC, `2026-01-31T12:00:00Z`."""
+    if timestamp is None:
+        return None
+    return dt.datetime.fromtimestamp(timestamp, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def print_fields(view: dict[str, Any]) -> None:
+    """One `name: value` line per field for people: lists space-separated, unset `-`."""
+    for key, value in view.items():
+        typer.echo(f"{key}: {_for_people(value)}")
+
+
+def _for_people(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple):
+        return " ".join(_for_people(item) for item in value) or "(none)"
+    return str(value)
 
 
 def print_json(value: Any) -> None:

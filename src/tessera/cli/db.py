@@ -14,8 +14,8 @@ app = typer.Typer(help="Database schema migrations and upkeep.", no_args_is_help
 
 @app.command()
 def upgrade() -> None:
-    """Apply pending migrations (safe to run again)."""
-    config = settings()
+    """Apply pending migrations (safe to run again); creates the embedded database."""
+    config = settings(create=True)
     try:
         revision = migrate.upgrade(config.resolved_database_url)
     except StoreUnavailableError as exc:

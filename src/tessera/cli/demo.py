@@ -8,10 +8,11 @@ from pathlib import Path
 
 import typer
 
-from tessera.cli.common import fail
+from tessera.cli.common import fail, warn
+from tessera.crypto.keys import KeyDecryptionError
 from tessera.demo.orchestrate import DemoPorts, PortTakenError, check_ports_free, run_demo
 from tessera.demo.trace import trace_seed_sequence
-from tessera.settings import SettingsError, ensure_secret_key, load_settings
+from tessera.settings import SettingsError, ensure_secret_key, load_settings, unknown_settings
 from tessera.store.errors import StoreUnavailableError
 
 
@@ -30,6 +31,8 @@ def demo(
         fail("the three ports must differ", 2)
     try:
         check_ports_free(ports)  # First, before anything is written to the data dir.
+        for line in unknown_settings():
+            warn(line)
         settings = ensure_secret_key(
             load_settings(
                 issuer=f"http://localhost:{port}",
@@ -42,6 +45,6 @@ def demo(
     on_ready = partial(trace_seed_sequence, ports) if trace else None
     try:
         code = asyncio.run(run_demo(settings, ports, on_ready=on_ready))
-    except StoreUnavailableError as exc:
+    except (StoreUnavailableError, KeyDecryptionError) as exc:
         fail(str(exc))
     raise typer.Exit(code)

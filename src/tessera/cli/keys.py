@@ -10,6 +10,7 @@ from tessera.cli.common import (
     JSON_OPTION,
     TAKES_AN_ID,
     fail,
+    iso_time,
     now,
     print_json,
     print_table,
@@ -29,8 +30,8 @@ def key_view(key: StoredKey) -> dict[str, Any]:
         "kid": key.kid,
         "alg": key.alg.value,
         "state": key.state.value,
-        "created_at": key.created_at,
-        "retired_at": key.retired_at,
+        "created_at": iso_time(key.created_at),
+        "retired_at": iso_time(key.retired_at),
     }
 
 

@@ -10,7 +10,10 @@ import typer
 import uvicorn
 import uvicorn.config
 
-from tessera.cli.common import fail, settings
+from tessera.cli.common import fail, settings, warn
+from tessera.cli.startup import address_warnings, banner
+from tessera.core.models import StoredKey
+from tessera.crypto.keys import KeyDecryptionError
 from tessera.store.errors import SchemaOutOfDateError, StoreUnavailableError
 from tessera.web.app import create_app, open_runtime
 
@@ -21,17 +24,25 @@ def serve(
     workers: int = typer.Option(1, "--workers", min=1, max=64),
 ) -> None:
     """Serve the authorization server (schema and signing keys are checked first)."""
-    config = settings()
+    config = settings(create=True)
 
-    async def check() -> None:
+    async def check() -> list[StoredKey]:
         # One event loop for both: an asyncpg pool cannot be closed from another loop.
         runtime = await open_runtime(config)
-        await runtime.store.close()
+        try:
+            async with runtime.store.read_transaction() as tx:
+                return list(await tx.keys.list())
+        finally:
+            await runtime.store.close()
 
     try:
-        asyncio.run(check())
-    except (StoreUnavailableError, SchemaOutOfDateError) as exc:
+        keys = asyncio.run(check())
+    except (StoreUnavailableError, SchemaOutOfDateError, KeyDecryptionError) as exc:
         fail(str(exc))
+    for line in address_warnings(config, host=host, port=port):
+        warn(line)
+    for line in banner(config, keys, host=host, port=port):
+        typer.echo(line)
     options = {
         "host": host,
         "port": port,

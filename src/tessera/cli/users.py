@@ -9,6 +9,7 @@ import typer
 from tessera.cli.common import (
     JSON_OPTION,
     fail,
+    iso_time,
     now,
     print_json,
     print_table,
@@ -31,7 +32,7 @@ def user_view(user: User) -> dict[str, Any]:
         "email": user.email,
         "email_verified": user.email_verified,
         "name": user.name,
-        "created_at": user.created_at,
+        "created_at": iso_time(user.created_at),
     }
 
 

@@ -15,7 +15,7 @@ from tessera.core.models import Client
 from tessera.core.registration import build_api, build_client, build_user
 from tessera.settings import Settings
 from tessera.store import SQLRepos
-from tessera.web.app import open_store
+from tessera.web.app import open_runtime
 
 DEMO_USERNAME = "alice"
 DEMO_PASSWORD = "tessera-demo"  # Printed for the person running the demo.
@@ -70,8 +70,16 @@ async def _ensure_client(tx: SQLRepos, path: Path, client_url: str, now: int) ->
 
 
 async def provision(settings: Settings, *, api_url: str, client_url: str, now: int) -> DemoSetup:
-    """Make sure the demo user, API and client exist; return what the demo needs."""
-    store = await open_store(settings)
+    """Make sure the demo user, API and client exist; return what the demo needs.
+
+    The server's runtime is opened here, before any server starts, so that a start-up
+    error is one line rather than a failed lifespan inside uvicorn.
+
+    Raises:
+        KeyDecryptionError: the stored signing keys do not open with the secret key.
+        StoreUnavailableError: the database cannot be reached.
+    """
+    store = (await open_runtime(settings)).store
     try:
         async with store.transaction() as tx:
             if await tx.users.find_by_login(DEMO_USERNAME) is None:

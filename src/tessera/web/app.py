@@ -23,16 +23,16 @@ from tessera.web.templating import build_templates
 log = logging.getLogger("tessera")
 
 
-async def open_store(settings: Settings) -> Store:
-    """Connect to an up-to-date schema: the embedded database is migrated on the spot,
-    PostgreSQL must have been upgraded with `tessera db upgrade` (several nodes must
-    not race to migrate a shared database).
+async def open_store(settings: Settings, *, migrate_embedded: bool = True) -> Store:
+    """Connect to an up-to-date schema: with `migrate_embedded` the embedded database is
+    migrated (and created) on the spot; PostgreSQL must have been upgraded with
+    `tessera db upgrade` (several nodes must not race to migrate a shared database).
 
     Raises:
-        SchemaOutOfDateError: the PostgreSQL schema is not at this version's head.
+        SchemaOutOfDateError: the schema is not at this version's head.
         StoreUnavailableError: the database cannot be reached.
     """
-    if settings.is_embedded:
+    if migrate_embedded and settings.is_embedded:
         migrate.upgrade(settings.resolved_database_url)
     store = await Store.open(
         settings.resolved_database_url,
