@@ -97,6 +97,21 @@ async def test_own_changes_show_in_the_next_lookup(stores: tuple[Store, Store]) 
     assert await lookup(server) == (None, None)
 
 
+async def test_a_deleted_api_drops_out_of_its_clients_next_lookup(
+    stores: tuple[Store, Store],
+) -> None:
+    """A client is cached with its API access: deleting the API must reach it."""
+    server, cli = stores
+    machine = replace(CLIENT, apis=frozenset({API.identifier}))
+    async with cli.transaction() as tx:
+        await tx.apis.add(API)
+        await tx.clients.add(machine)
+    assert await lookup(server) == (machine, API)
+    async with cli.transaction() as tx:
+        await tx.apis.delete(API.identifier)
+    assert await lookup(server) == (replace(machine, apis=frozenset()), None)
+
+
 async def test_what_a_rolled_back_transaction_read_is_not_kept(
     stores: tuple[Store, Store],
 ) -> None:

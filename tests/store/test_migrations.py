@@ -13,14 +13,14 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 from sqlalchemy.pool import NullPool
 
-from tessera.core.models import RefreshToken
+from tessera.core.models import AuthMethod, Client, RefreshToken
 from tessera.settings import load_settings
 from tessera.store import Store, migrate
 from tessera.store.errors import SchemaOutOfDateError, StoreUnavailableError
 from tessera.store.tables import metadata
 from tessera.web.app import open_store
 from tests.conftest import TEST_SECRET_KEY
-from tests.support.grants import add_client, add_grant, add_user
+from tests.support.grants import RegisteredClient, add_api, add_grant, add_user
 from tests.support.postgres import PostgresCluster
 
 NOW = 1_800_000_000
@@ -130,6 +130,55 @@ def test_0002_keeps_every_refresh_token_both_ways(empty_url: str) -> None:
     assert _refresh_tokens_without_rowid(empty_url) in (False, None)
 
 
+def test_0003_keeps_machine_access_and_gives_no_other_access(empty_url: str) -> None:
+    """Every client_credentials client is granted every API of the time; nobody else,
+    and nobody becomes a resource server or loses its one auth method. Downgrading
+    keeps the clients and their grants."""
+    assert migrate.upgrade(empty_url, "0002") == "0002"
+    asyncio.run(_add_old_catalog(empty_url))
+    assert migrate.upgrade(empty_url) == migrate.head_revision()
+    machine, web = asyncio.run(_clients(empty_url))
+    assert machine.apis == {"https://a.test", "https://b.test"} and web.apis == frozenset()
+    assert machine.resource_server_for == web.resource_server_for == frozenset()
+    assert machine.auth_methods == web.auth_methods == (AuthMethod.CLIENT_SECRET_BASIC,)
+    assert migrate.downgrade(empty_url, "0002") == "0002"
+    assert "client_api_access" not in _tables(empty_url)
+    assert asyncio.run(_count(empty_url, "clients")) == 2
+    assert asyncio.run(_count(empty_url, "grants")) == 1
+
+
+async def _add_old_catalog(url: str) -> None:
+    store = await Store.open(url, min_size=1, max_size=1)
+    try:
+        for identifier in ("https://a.test", "https://b.test"):
+            await add_api(store, identifier)
+        await _add_client_row(store, "machine", "client_credentials")
+        await add_user(store)
+        await add_grant(store, await _add_client_row(store, "web"), now=NOW)
+    finally:
+        await store.close()
+
+
+async def _clients(url: str) -> list[Client]:
+    store = await Store.open(url, min_size=1, max_size=1)
+    try:
+        async with store.read_transaction() as tx:
+            return list(await tx.clients.list())
+    finally:
+        await store.close()
+
+
+async def _count(url: str, table: str) -> int:
+    store = await Store.open(url, min_size=1, max_size=1)
+    try:
+        async with store.read_transaction() as tx:
+            row = await tx.conn.fetch_one(f"SELECT count(*) AS n FROM {table}")
+            assert row is not None
+            return int(row["n"])
+    finally:
+        await store.close()
+
+
 def _refresh_tokens_without_rowid(url: str) -> bool | None:
     """Whether SQLite stores refresh_tokens WITHOUT ROWID; None on PostgreSQL."""
     if not url.startswith("sqlite"):
@@ -141,11 +190,27 @@ def _refresh_tokens_without_rowid(url: str) -> bool | None:
     return "WITHOUT ROWID" in sql
 
 
+async def _add_client_row(
+    store: Store, client_id: str, grant_types: str = "authorization_code refresh_token"
+) -> RegisteredClient:
+    """A client as schemas before 0003 hold it (today's repository writes more columns)."""
+    async with store.transaction() as tx:
+        await tx.conn.execute(
+            "INSERT INTO clients (client_id, name, secret_hash, redirect_uris, "
+            "post_logout_redirect_uris, grant_types, auth_method, first_party, "
+            "allowed_scopes, id_token_alg, refresh_grace_seconds, created_at) VALUES "
+            "(:client_id, 'Old', NULL, '[]', '[]', :grant_types, 'client_secret_basic', "
+            ":first_party, NULL, 'RS256', 0, :now)",
+            {"client_id": client_id, "grant_types": grant_types, "first_party": False, "now": NOW},
+        )
+    return RegisteredClient(Client(client_id=client_id, name="Old", redirect_uris=()))
+
+
 async def _add_refresh_token(url: str) -> RefreshToken:
     store = await Store.open(url, min_size=1, max_size=1)
     try:
         await add_user(store)
-        issued = await add_grant(store, await add_client(store, public=True), now=NOW)
+        issued = await add_grant(store, await _add_client_row(store, "old-app"), now=NOW)
         token = RefreshToken(
             token_hash=b"r" * 32,
             grant_id=issued.grant.id,

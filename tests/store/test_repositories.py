@@ -31,7 +31,7 @@ from tessera.core.ports import (
 )
 from tessera.crypto.keys import Algorithm
 from tessera.store import Store
-from tessera.store.errors import DuplicateError
+from tessera.store.errors import DuplicateError, UnknownAPIError
 from tests.conftest import TEST_SECRET_KEY
 
 NOW = 1_800_000_000
@@ -444,3 +444,72 @@ async def test_deleting_a_client_cascades_to_its_grants(store: Store) -> None:
         await tx.grants.add(grant(), b"h" * 32)
         await tx.clients.delete("client-1")
         assert await tx.grants.get("grant-1") is None
+
+
+def api(identifier: str) -> Api:
+    return Api(id=identifier, identifier=identifier, name="API", created_at=NOW)
+
+
+async def test_a_clients_api_access_round_trips_and_goes_with_the_api_or_the_client(
+    store: Store,
+) -> None:
+    machine = replace(
+        CLIENT,
+        apis=frozenset({"https://a.test", "https://b.test"}),
+        resource_server_for=frozenset({"https://a.test"}),
+    )
+    other = replace(CLIENT, client_id="client-2", apis=frozenset({"https://a.test"}))
+    async with store.transaction() as tx:
+        for identifier in ("https://a.test", "https://b.test"):
+            await tx.apis.add(api(identifier))
+        await tx.clients.add(machine)
+        await tx.clients.add(other)
+    async with store.transaction() as tx:
+        assert await tx.clients.get(machine.client_id) == machine
+        assert await tx.clients.list() == [machine, other]
+        await tx.apis.delete("https://a.test")
+    async with store.transaction() as tx:
+        assert await tx.clients.list() == [
+            replace(machine, apis=frozenset({"https://b.test"}), resource_server_for=frozenset()),
+            replace(other, apis=frozenset()),
+        ]
+        await tx.clients.delete(machine.client_id)
+        rows = await tx.conn.fetch_all("SELECT client_id FROM client_api_access")
+    assert rows == []
+
+
+async def test_a_client_naming_an_unknown_api_is_refused(store: Store) -> None:
+    with pytest.raises(UnknownAPIError, match="https://unknown.test"):
+        async with store.transaction() as tx:
+            await tx.clients.add(
+                replace(CLIENT, resource_server_for=frozenset({"https://unknown.test"}))
+            )
+    async with store.transaction() as tx:
+        assert await tx.clients.get(CLIENT.client_id) is None
+
+
+async def test_grants_and_consents_of_one_audience_are_revoked_and_forgotten(
+    store: Store,
+) -> None:
+    await seed(store)
+    consent = Consent(
+        user_id="user-1",
+        client_id="client-1",
+        audience="https://api.test",
+        scope=frozenset({"read:x"}),
+        updated_at=NOW,
+    )
+    async with store.transaction() as tx:
+        await tx.grants.add(grant("grant-1"), b"1" * 32)
+        await tx.grants.add(replace(grant("grant-2"), audience="https://other.test"), b"2" * 32)
+        await tx.grants.add(grant("grant-3"), b"3" * 32)
+        await tx.grants.revoke("grant-3", NOW - 1)
+        for audience in ("https://api.test", "https://other.test"):
+            await tx.consents.grant(replace(consent, audience=audience))
+    async with store.transaction() as tx:
+        assert await tx.grants.revoke_for_audience("https://api.test", NOW) == 1
+        assert await tx.consents.delete_for_audience("https://api.test") == 1
+        revoked = [await tx.grants.get(f"grant-{n}") for n in (1, 2, 3)]
+        assert [g.revoked_at for g in revoked if g is not None] == [NOW, None, NOW - 1]
+        assert await tx.consents.get("user-1", "client-1", "https://api.test") is None
+        assert await tx.consents.get("user-1", "client-1", "https://other.test") is not None

@@ -55,8 +55,22 @@ OIDC_SCOPES: dict[str, str] = {
 }
 
 
+SECRET_AUTH_METHODS = (AuthMethod.CLIENT_SECRET_BASIC, AuthMethod.CLIENT_SECRET_POST)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Client:
+    """A registered client.
+
+    `auth_method` is its RFC 7591 `token_endpoint_auth_method`. A confidential client
+    registered without naming one has it unpinned: either secret method is accepted
+    (`auth_methods`), `client_secret_basic` being the one stored and shown.
+
+    `apis` are the identifiers (audiences) of the APIs it may get client_credentials
+    tokens for (deny by default); `resource_server_for` those whose access tokens it
+    may introspect, as that API's back end.
+    """
+
     client_id: str
     name: str
     secret_hash: bytes | None = field(default=None, repr=False)
@@ -66,15 +80,25 @@ class Client:
         {GrantType.AUTHORIZATION_CODE, GrantType.REFRESH_TOKEN}
     )
     auth_method: AuthMethod = AuthMethod.NONE
+    auth_method_pinned: bool = True
     first_party: bool = False
     allowed_scopes: frozenset[str] | None = None
     id_token_alg: Algorithm = Algorithm.RS256
     refresh_grace_seconds: int = 0
     created_at: Timestamp = 0
+    apis: frozenset[str] = frozenset()
+    resource_server_for: frozenset[str] = frozenset()
 
     @property
     def is_public(self) -> bool:
         return self.auth_method is AuthMethod.NONE
+
+    @property
+    def auth_methods(self) -> tuple[AuthMethod, ...]:
+        """The methods the client may authenticate with, the registered one first."""
+        if self.auth_method_pinned or self.is_public:
+            return (self.auth_method,)
+        return SECRET_AUTH_METHODS
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -52,16 +52,23 @@ class UnknownRefreshTokenError(Exception):
 
 class ClientRepo(Protocol):
     async def get(self, client_id: str) -> Client | None:
-        """The client, or None."""
+        """The client with its API access (`apis`, `resource_server_for`), or None."""
 
     async def add(self, client: Client) -> None:
-        """Insert a client. Raises DuplicateError if the id exists."""
+        """Insert a client with its API access.
+
+        Raises:
+            DuplicateError: the id exists.
+            UnknownAPIError: `apis` or `resource_server_for` names an API that does not
+                exist (nothing of the client is then kept: the caller rolls back).
+        """
 
     async def list(self) -> Sequence[Client]:
-        """All clients, oldest first."""
+        """All clients with their API access, oldest first."""
 
     async def delete(self, client_id: str) -> bool:
-        """Delete a client and (by cascade) its grants and consents; False if absent."""
+        """Delete a client and (by cascade) its grants, consents and API access; False
+        if absent."""
 
 
 class UserRepo(Protocol):
@@ -92,7 +99,8 @@ class ApiRepo(Protocol):
         """All APIs, oldest first."""
 
     async def delete(self, identifier: str) -> bool:
-        """Delete an API; False if absent."""
+        """Delete an API and (by cascade) every client's access to it; False if absent.
+        What users granted for it is the caller's to revoke (core.api_deletion)."""
 
 
 class KeyRepo(Protocol):
@@ -124,6 +132,9 @@ class GrantRepo(Protocol):
 
     async def revoke(self, grant_id: str, now: Timestamp) -> None:
         """Revoke the grant: its refresh tokens and access tokens stop being active."""
+
+    async def revoke_for_audience(self, audience: str, now: Timestamp) -> int:
+        """Revoke every unrevoked grant for this audience, in one statement; how many."""
 
 
 class RefreshTokenRepo(Protocol):
@@ -173,6 +184,9 @@ class ConsentRepo(Protocol):
 
     async def grant(self, consent: Consent) -> None:
         """Remember consent, adding its scopes to any already granted."""
+
+    async def delete_for_audience(self, audience: str) -> int:
+        """Forget every consent given for this audience; how many there were."""
 
 
 class InteractionRepo(Protocol):

@@ -1,23 +1,51 @@
-"""Clients (RFC 6749 2, RFC 7591 metadata)."""
+"""Clients (RFC 6749 2, RFC 7591 metadata) and their API access.
+
+A client is read with its `client_api_access` rows in one statement (a LEFT JOIN: one
+row per access, or one row with NULLs), so a lookup stays one round trip and the
+cached client (store.lookups) always carries the access it was read with.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
+from enum import StrEnum
+from itertools import groupby
 
 from tessera.core.models import AuthMethod, Client, GrantType
 from tessera.crypto.keys import Algorithm
 from tessera.store.engine import Connection, Row
+from tessera.store.errors import UnknownAPIError
 from tessera.store.lookups import VersionedCache, cached_lookup
 from tessera.store.parsed import ParsedRows
 
 _COLUMNS = (
     "client_id, name, secret_hash, redirect_uris, post_logout_redirect_uris, grant_types, "
-    "auth_method, first_party, allowed_scopes, id_token_alg, refresh_grace_seconds, created_at"
+    "auth_method, auth_method_pinned, first_party, allowed_scopes, id_token_alg, "
+    "refresh_grace_seconds, created_at"
 )
+_QUALIFIED = ", ".join(f"c.{name}" for name in _COLUMNS.split(", "))
+_SELECT = (
+    f"SELECT {_QUALIFIED}, a.audience AS access_audience, a.kind AS access_kind "
+    "FROM clients c LEFT JOIN client_api_access a ON a.client_id = c.client_id"
+)
+_ORDER = "ORDER BY c.created_at, c.client_id, a.kind, a.audience"
 
 
-def _parse(row: Row) -> Client:
+class AccessKind(StrEnum):
+    """`client_api_access.kind`: what the client may do with the API."""
+
+    CLIENT_CREDENTIALS = "client_credentials"
+    RESOURCE_SERVER = "resource_server"
+
+
+def _parse(rows: Sequence[Row]) -> Client:
+    """One client from its rows (all with the same client columns)."""
+    row = rows[0]
+    access: dict[str, set[str]] = {kind: set() for kind in AccessKind}
+    for each in rows:
+        if each["access_kind"] is not None:
+            access[each["access_kind"]].add(each["access_audience"])
     allowed = row["allowed_scopes"]
     return Client(
         client_id=row["client_id"],
@@ -27,15 +55,22 @@ def _parse(row: Row) -> Client:
         post_logout_redirect_uris=tuple(json.loads(row["post_logout_redirect_uris"])),
         grant_types=frozenset(GrantType(value) for value in row["grant_types"].split()),
         auth_method=AuthMethod(row["auth_method"]),
+        auth_method_pinned=bool(row["auth_method_pinned"]),
         first_party=bool(row["first_party"]),
         allowed_scopes=None if allowed is None else frozenset(allowed.split()),
         id_token_alg=Algorithm(row["id_token_alg"]),
         refresh_grace_seconds=row["refresh_grace_seconds"],
         created_at=row["created_at"],
+        apis=frozenset(access[AccessKind.CLIENT_CREDENTIALS]),
+        resource_server_for=frozenset(access[AccessKind.RESOURCE_SERVER]),
     )
 
 
-_client = ParsedRows(_parse)
+def _values(rows: Sequence[Row]) -> Hashable:
+    return tuple(tuple(row) for row in rows)
+
+
+_client = ParsedRows(_parse, key=_values)
 _by_id: VersionedCache[Client] = VersionedCache()
 
 
@@ -47,18 +82,18 @@ class SQLClientRepo:
         return await cached_lookup(self._conn, _by_id, client_id, lambda: self._load(client_id))
 
     async def _load(self, client_id: str) -> Client | None:
-        row = await self._conn.fetch_one(
-            f"SELECT {_COLUMNS} FROM clients WHERE client_id = :client_id",
-            {"client_id": client_id},
+        rows = await self._conn.fetch_all(
+            f"{_SELECT} WHERE c.client_id = :client_id {_ORDER}", {"client_id": client_id}
         )
-        return None if row is None else _client(row)
+        return _client(rows) if rows else None
 
     async def add(self, client: Client) -> None:
         self._conn.catalog_changed()
         await self._conn.execute(
             f"INSERT INTO clients ({_COLUMNS}) VALUES (:client_id, :name, :secret_hash, "
             ":redirect_uris, :post_logout_redirect_uris, :grant_types, :auth_method, "
-            ":first_party, :allowed_scopes, :id_token_alg, :refresh_grace_seconds, :created_at)",
+            ":auth_method_pinned, :first_party, :allowed_scopes, :id_token_alg, "
+            ":refresh_grace_seconds, :created_at)",
             {
                 "client_id": client.client_id,
                 "name": client.name,
@@ -67,6 +102,7 @@ class SQLClientRepo:
                 "post_logout_redirect_uris": json.dumps(list(client.post_logout_redirect_uris)),
                 "grant_types": " ".join(sorted(client.grant_types)),
                 "auth_method": client.auth_method.value,
+                "auth_method_pinned": client.auth_method_pinned,
                 "first_party": client.first_party,
                 "allowed_scopes": None
                 if client.allowed_scopes is None
@@ -76,12 +112,26 @@ class SQLClientRepo:
                 "created_at": client.created_at,
             },
         )
+        for kind, audiences in (
+            (AccessKind.CLIENT_CREDENTIALS, client.apis),
+            (AccessKind.RESOURCE_SERVER, client.resource_server_for),
+        ):
+            for audience in sorted(audiences):
+                await self._add_access(client.client_id, kind, audience)
+
+    async def _add_access(self, client_id: str, kind: AccessKind, audience: str) -> None:
+        """One access row, written only if the API exists (one statement, no race)."""
+        added = await self._conn.execute(
+            "INSERT INTO client_api_access (client_id, audience, kind) "
+            "SELECT :client_id, identifier, :kind FROM apis WHERE identifier = :audience",
+            {"client_id": client_id, "audience": audience, "kind": kind.value},
+        )
+        if not added:
+            raise UnknownAPIError(audience)
 
     async def list(self) -> Sequence[Client]:
-        rows = await self._conn.fetch_all(
-            f"SELECT {_COLUMNS} FROM clients ORDER BY created_at, client_id"
-        )
-        return [_client(row) for row in rows]
+        rows = await self._conn.fetch_all(f"{_SELECT} {_ORDER}")
+        return [_client(list(group)) for _, group in groupby(rows, lambda row: row["client_id"])]
 
     async def delete(self, client_id: str) -> bool:
         self._conn.catalog_changed()

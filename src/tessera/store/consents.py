@@ -42,3 +42,8 @@ class SQLConsentRepo:
                 "updated_at": consent.updated_at,
             },
         )
+
+    async def delete_for_audience(self, audience: str) -> int:
+        return await self._conn.execute(
+            "DELETE FROM consents WHERE audience = :audience", {"audience": audience}
+        )

@@ -11,6 +11,10 @@ class DuplicateError(StoreError):
     """A unique value (client id, username, email, API identifier) already exists."""
 
 
+class UnknownAPIError(StoreError):
+    """A client names an API (by identifier) that does not exist; the message is it."""
+
+
 class StoreUnavailableError(StoreError):
     """The database cannot be reached or is locked for too long; answer 503, retry later."""
 

@@ -87,3 +87,9 @@ class SQLGrantRepo:
             "UPDATE grants SET revoked_at = :now WHERE id = :id AND revoked_at IS NULL",
             {"id": grant_id, "now": now},
         )
+
+    async def revoke_for_audience(self, audience: str, now: Timestamp) -> int:
+        return await self._conn.execute(
+            "UPDATE grants SET revoked_at = :now WHERE audience = :audience AND revoked_at IS NULL",
+            {"audience": audience, "now": now},
+        )

@@ -10,6 +10,10 @@ this connection's own committed writes to clients and APIs: ~1 µs instead of a
 SELECT. PostgreSQL has no such cheap signal (another node's change shows only in a
 query), so there it is None and every lookup queries.
 
+A client is cached with its API access (store.clients reads both in one statement).
+Deleting an API removes that access by cascade, and an API write moves the catalog
+version like a client write, so no cached client outlives an API it could reach.
+
 Only found rows are cached: a flood of unknown client ids must neither fill memory
 nor hide a client created a moment later.
 """

@@ -10,26 +10,35 @@ objects are frozen dataclasses, safe to share between requests.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Generic, TypeVar
+from collections.abc import Callable, Hashable, Iterable
+from typing import Any, Generic, TypeVar
 
-from tessera.store.engine import Row
-
+S = TypeVar("S", bound=Iterable[Any])
 T = TypeVar("T")
 DEFAULT_SIZE = 256
 
 
-class ParsedRows(Generic[T]):
+class ParsedRows(Generic[S, T]):
     """A bounded memo of `parse(row)` by the row's values; emptied when full, so rows
-    that come and go (deleted clients, edited APIs) cannot pin memory."""
+    that come and go (deleted clients, edited APIs) cannot pin memory.
 
-    def __init__(self, parse: Callable[[Row], T], size: int = DEFAULT_SIZE) -> None:
+    The source is a row, or what `key` turns into one key (several rows of one value).
+    """
+
+    def __init__(
+        self,
+        parse: Callable[[S], T],
+        size: int = DEFAULT_SIZE,
+        *,
+        key: Callable[[S], Hashable] = tuple,
+    ) -> None:
         self._parse = parse
         self._size = size
-        self._parsed: dict[tuple[object, ...], T] = {}
+        self._key = key
+        self._parsed: dict[Hashable, T] = {}
 
-    def __call__(self, row: Row) -> T:
-        key = tuple(row)
+    def __call__(self, row: S) -> T:
+        key = self._key(row)
         parsed = self._parsed.get(key)
         if parsed is None:
             parsed = self._parse(row)

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Table,
     Text,
     text,
+    true,
 )
 
 metadata = MetaData(
@@ -42,6 +43,13 @@ clients = Table(
     Column("post_logout_redirect_uris", Text, nullable=False, doc="JSON list"),
     Column("grant_types", Text, nullable=False, doc="space-separated"),
     Column("auth_method", String(40), nullable=False),
+    Column(
+        "auth_method_pinned",
+        Boolean,
+        nullable=False,
+        server_default=true(),
+        doc="false: a confidential client may use client_secret_basic or client_secret_post",
+    ),
     Column("first_party", Boolean, nullable=False),
     Column("allowed_scopes", Text, doc="space-separated; NULL allows every defined scope"),
     Column("id_token_alg", String(10), nullable=False),
@@ -71,6 +79,28 @@ apis = Table(
     Column("access_token_lifetime", Integer, nullable=False),
     Column("signing_alg", String(10), nullable=False),
     Column("created_at", BigInteger, nullable=False),
+)
+
+# What a client may do with an API besides the code flow, which the user decides:
+# `client_credentials` (get tokens for it) or `resource_server` (introspect its tokens).
+# Deleting the client or the API deletes its rows.
+client_api_access = Table(
+    "client_api_access",
+    metadata,
+    Column(
+        "client_id",
+        String(64),
+        ForeignKey("clients.client_id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column(
+        "audience",
+        String(400),
+        ForeignKey("apis.identifier", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("kind", String(20), nullable=False, doc="client_credentials or resource_server"),
+    PrimaryKeyConstraint("client_id", "audience", "kind"),
 )
 
 signing_keys = Table(
