@@ -17,6 +17,7 @@ from tessera.cli.common import (
     settings,
     transaction,
 )
+from tessera.core.api_deletion import DeletedApi, delete_api
 from tessera.core.models import Api
 from tessera.core.registration import RegistrationError, build_api
 from tessera.crypto.keys import Algorithm
@@ -103,16 +104,18 @@ def list_apis(as_json: bool = JSON_OPTION) -> None:
 
 @app.command()
 def delete(identifier: str) -> None:
-    """Delete an API."""
+    """Delete an API: revoke the grants and forget the consents given for it, and take
+    every client's access to it away."""
     config = settings()
 
-    async def work() -> bool:
+    async def work() -> DeletedApi | None:
         async with transaction(config) as tx:
-            deleted = await tx.apis.delete(identifier)
-            if deleted:
-                await tx.audit.record("api.deleted", now(), detail={"identifier": identifier})
-            return deleted
+            return await delete_api(tx, identifier, now=now())
 
-    if not run(work):
+    deleted = run(work)
+    if deleted is None:
         fail(f"no API {identifier!r}")
-    typer.echo(f"deleted API {identifier}")
+    typer.echo(
+        f"deleted API {identifier}: revoked {deleted.grants_revoked} grant(s), "
+        f"forgot {deleted.consents_deleted} consent(s)"
+    )
