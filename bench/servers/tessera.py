@@ -63,8 +63,9 @@ def provision(env: dict[str, str]) -> tuple[dict[str, str], str, str]:
                        "--redirect-uri", REDIRECT_URI, "--public", "--first-party",
                        "--id-token-alg", alg, "--json")  # fmt: skip
         clients[alg] = created["client_id"]
+    granted = [arg for alg in ALGORITHMS for arg in ("--api", api_identifier(alg))]
     machine = _cli(env, "clients", "create", "--name", "bench-machine",
-                   "--grant-type", "client_credentials", "--json")  # fmt: skip
+                   "--grant-type", "client_credentials", *granted, "--json")  # fmt: skip
     return clients, machine["client_id"], machine["client_secret"]
 
 

@@ -31,8 +31,11 @@ async def app_client(rt: Runtime) -> RegisteredClient:
 
 
 @pytest.fixture
-async def resource_server(rt: Runtime) -> RegisteredClient:
-    return await add_client(rt.store, auth_method=AuthMethod.CLIENT_SECRET_POST)
+async def resource_server(rt: Runtime, app_client: RegisteredClient) -> RegisteredClient:
+    """The API's back end (after app_client, which creates the API)."""
+    return await add_client(
+        rt.store, auth_method=AuthMethod.CLIENT_SECRET_POST, resource_server_for=[API_ID]
+    )
 
 
 @pytest.fixture
@@ -140,7 +143,7 @@ async def test_a_live_machine_token_is_active(
     resource_server: RegisteredClient,
 ) -> None:
     machine = await add_client(
-        rt.store, grant_types=[GrantType.CLIENT_CREDENTIALS], redirect_uris=()
+        rt.store, grant_types=[GrantType.CLIENT_CREDENTIALS], redirect_uris=(), apis=[API_ID]
     )
     form = {"grant_type": "client_credentials", "audience": API_ID}
     issued = await client.post("/oauth/token", data=form, headers=authenticate(machine, form))

@@ -45,8 +45,12 @@ async def tokens(
 
 
 @pytest.fixture
-async def strict(client: httpx.AsyncClient, rt: Runtime, clock: Clock) -> BearerTokenValidator:
-    resource_server = await add_client(rt.store, auth_method=AuthMethod.CLIENT_SECRET_BASIC)
+async def strict(
+    client: httpx.AsyncClient, rt: Runtime, clock: Clock, app_client: RegisteredClient
+) -> BearerTokenValidator:
+    """The API's validator in strict mode, as the API's registered back end (app_client
+    has created the API)."""
+    resource_server = await add_client(rt.store, redirect_uris=(), resource_server_for=[API_ID])
     assert resource_server.secret is not None
     credentials = Introspection(resource_server.client_id, resource_server.secret)
     return BearerTokenValidator(

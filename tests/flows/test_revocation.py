@@ -93,13 +93,15 @@ async def test_a_machine_token_can_be_revoked(
     client: httpx.AsyncClient, rt: Runtime, app_client: RegisteredClient
 ) -> None:
     machine = await add_client(
-        rt.store, grant_types=[GrantType.CLIENT_CREDENTIALS], redirect_uris=()
+        rt.store, grant_types=[GrantType.CLIENT_CREDENTIALS], redirect_uris=(), apis=[API_ID]
     )
     form = {"grant_type": "client_credentials", "audience": API_ID}
     issued = await client.post("/oauth/token", data=form, headers=authenticate(machine, form))
     token = issued.json()["access_token"]
     assert (await revoke(client, machine, token=token)).status_code == 200
-    introspector = await add_client(rt.store, auth_method=AuthMethod.CLIENT_SECRET_POST)
+    introspector = await add_client(
+        rt.store, auth_method=AuthMethod.CLIENT_SECRET_POST, resource_server_for=[API_ID]
+    )
     form = {"token": token}
     answer = await client.post(
         "/oauth/introspect", data=form, headers=authenticate(introspector, form)

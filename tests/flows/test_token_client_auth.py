@@ -5,12 +5,12 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tessera.core.models import AuthMethod
+from tessera.core.models import AuthMethod, GrantType
 from tessera.web.runtime import Runtime
-from tests.support.grants import RegisteredClient, add_client
+from tests.support.grants import API_ID, RegisteredClient, add_api, add_client
 from tests.support.tokens import basic
 
-FORM = {"grant_type": "client_credentials", "audience": "https://api.example.test"}
+FORM = {"grant_type": "client_credentials", "audience": API_ID}
 
 
 @pytest.fixture
@@ -61,6 +61,55 @@ async def test_a_client_may_use_only_its_registered_method(
     assert "www-authenticate" in response.headers
     as_public = {**FORM, "client_id": basic_client.client_id}
     assert_error(await client.post("/oauth/token", data=as_public), 401, "invalid_client")
+
+
+async def test_a_client_that_pinned_no_method_may_use_basic_or_post(
+    client: httpx.AsyncClient, rt: Runtime
+) -> None:
+    """As openid-client (client_secret_post by default) and Authlib (basic) each send."""
+    await add_api(rt.store)
+    unpinned = await add_client(
+        rt.store, grant_types=[GrantType.CLIENT_CREDENTIALS], redirect_uris=(), apis=[API_ID]
+    )
+    assert unpinned.secret is not None
+    as_basic = await client.post(
+        "/oauth/token", data=FORM, headers=basic(unpinned.client_id, unpinned.secret)
+    )
+    assert as_basic.status_code == 200, as_basic.text
+    as_post = {**FORM, "client_id": unpinned.client_id, "client_secret": unpinned.secret}
+    assert (await client.post("/oauth/token", data=as_post)).status_code == 200
+    as_public = {**FORM, "client_id": unpinned.client_id}
+    refused = await client.post("/oauth/token", data=as_public)
+    assert_error(refused, 401, "invalid_client")
+    assert refused.json()["error_description"] == (
+        "Client authentication failed: "
+        "the client is registered for client_secret_basic or client_secret_post."
+    )
+
+
+async def test_a_refused_method_is_named_with_the_one_registered(
+    client: httpx.AsyncClient, basic_client: RegisteredClient, post_client: RegisteredClient
+) -> None:
+    assert basic_client.secret is not None and post_client.secret is not None
+    as_post = {**FORM, "client_id": basic_client.client_id, "client_secret": basic_client.secret}
+    response = await client.post("/oauth/token", data=as_post)
+    assert response.json()["error_description"] == (
+        "Client authentication failed: the client is registered for client_secret_basic."
+    )
+    response = await client.post(
+        "/oauth/token", data=FORM, headers=basic(post_client.client_id, post_client.secret)
+    )
+    assert response.json()["error_description"] == (
+        "Client authentication failed: the client is registered for client_secret_post."
+    )
+    # A wrong secret or an unknown client names nothing.
+    for refused in (
+        await client.post(
+            "/oauth/token", data=FORM, headers=basic(basic_client.client_id, "tsr_cs_wrong")
+        ),
+        await client.post("/oauth/token", data=FORM, headers=basic("nobody", "tsr_cs_x")),
+    ):
+        assert refused.json()["error_description"] == "Client authentication failed."
 
 
 async def test_unknown_client_and_no_client_are_invalid_client(

@@ -16,7 +16,9 @@ from tests.support.tokens import claims_of, header_of
 @pytest.fixture
 async def machine(rt: Runtime) -> RegisteredClient:
     await add_api(rt.store, scopes=("read:x", "write:x"), lifetime=3600, alg=Algorithm.ES256)
-    return await add_client(rt.store, grant_types=[GrantType.CLIENT_CREDENTIALS], redirect_uris=())
+    return await add_client(
+        rt.store, grant_types=[GrantType.CLIENT_CREDENTIALS], redirect_uris=(), apis=[API_ID]
+    )
 
 
 async def ask(http: httpx.AsyncClient, client: RegisteredClient, **params: str) -> httpx.Response:
@@ -59,6 +61,7 @@ async def test_allowed_scopes_limit_what_a_client_gets(
         grant_types=[GrantType.CLIENT_CREDENTIALS],
         redirect_uris=(),
         allowed_scopes=["read:x"],
+        apis=[API_ID],
     )
     assert (await ask(client, limited, audience=API_ID)).json()["scope"] == "read:x"
     refused = await ask(client, limited, audience=API_ID, scope="write:x")

@@ -83,7 +83,7 @@ async def test_a_client_credentials_token_is_recorded_without_user_or_grant(
 ) -> None:
     await add_api(rt.store)
     machine = await add_client(
-        rt.store, grant_types=[GrantType.CLIENT_CREDENTIALS], redirect_uris=()
+        rt.store, grant_types=[GrantType.CLIENT_CREDENTIALS], redirect_uris=(), apis=[API_ID]
     )
     form = {"grant_type": "client_credentials", "audience": API_ID, "scope": "read:x"}
     response = await client.post("/oauth/token", data=form, headers=authenticate(machine, form))

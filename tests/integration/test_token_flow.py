@@ -58,19 +58,19 @@ def http_clients() -> Iterator[ExitStack]:
 
 @pytest.fixture
 def provisioned(server: TesseraServer) -> dict[str, Any]:
-    """A native public client, a confidential resource server, a user and an API."""
+    """A native public client, a user, an API and its back end (a resource server)."""
     native = server.cli_json(
         "clients", "create", "--name", "Native", "--public",
         "--redirect-uri", "http://127.0.0.1/callback",
     )  # fmt: skip
-    api_client = server.cli_json(
-        "clients", "create", "--name", "Orders API", "--redirect-uri", "https://api.test/cb"
-    )
     user = server.cli_json(
         "users", "create", "--username", "alice", "--email", "alice@example.test",
         "--name", "Alice", input=f"{PASSWORD}\n",
     )  # fmt: skip
     server.cli("apis", "create", "--identifier", API, "--scope", "read:x")
+    api_client = server.cli_json(
+        "clients", "create", "--name", "Orders API", "--resource-server", API
+    )
     return {"native": native, "api_client": api_client, "user": user}
 
 

@@ -7,7 +7,15 @@ import httpx
 from tessera.core.models import AuthMethod
 from tessera.web.runtime import Runtime
 from tests.conftest import Clock
-from tests.support.grants import add_api, add_client, add_grant, add_user, authenticate, code_form
+from tests.support.grants import (
+    API_ID,
+    add_api,
+    add_client,
+    add_grant,
+    add_user,
+    authenticate,
+    code_form,
+)
 from tests.support.tokens import bearer
 
 
@@ -17,7 +25,9 @@ async def test_reused_code_revokes_issued_tokens_and_the_revocation_sticks(
     await add_user(rt.store)
     await add_api(rt.store)
     app = await add_client(rt.store, public=True)
-    resource_server = await add_client(rt.store, auth_method=AuthMethod.CLIENT_SECRET_POST)
+    resource_server = await add_client(
+        rt.store, auth_method=AuthMethod.CLIENT_SECRET_POST, resource_server_for=[API_ID]
+    )
     issued = await add_grant(rt.store, app, now=int(clock.now))
     form = code_form(issued, app.client_id)
     tokens = (await client.post("/oauth/token", data=form)).json()

@@ -49,7 +49,9 @@ async def machine(rt: Runtime) -> RegisteredClient:
 
 
 async def add_machine(rt: Runtime) -> RegisteredClient:
-    return await add_client(rt.store, grant_types=[GrantType.CLIENT_CREDENTIALS], redirect_uris=())
+    return await add_client(
+        rt.store, grant_types=[GrantType.CLIENT_CREDENTIALS], redirect_uris=(), apis=[API_ID]
+    )
 
 
 async def ask(http: httpx.AsyncClient, machine: RegisteredClient) -> httpx.Response:

@@ -61,12 +61,16 @@ async def add_client(
     *,
     public: bool = False,
     auth_method: AuthMethod | None = None,
-    grant_types: Iterable[GrantType] = (GrantType.AUTHORIZATION_CODE, GrantType.REFRESH_TOKEN),
+    grant_types: Iterable[GrantType] | None = None,
     id_token_alg: Algorithm = Algorithm.RS256,
     refresh_grace_seconds: int = 0,
     allowed_scopes: Iterable[str] | None = None,
     redirect_uris: Iterable[str] = (REDIRECT_URI,),
+    apis: Iterable[str] = (),
+    resource_server_for: Iterable[str] = (),
 ) -> RegisteredClient:
+    """A client as `clients create` registers it; `apis` (client_credentials) and
+    `resource_server_for` (introspection) name APIs that must exist already."""
     new = build_client(
         name="Test App",
         redirect_uris=redirect_uris,
@@ -77,6 +81,8 @@ async def add_client(
         id_token_alg=id_token_alg,
         refresh_grace_seconds=refresh_grace_seconds,
         allowed_scopes=allowed_scopes,
+        apis=apis,
+        resource_server_for=resource_server_for,
     )
     async with store.transaction() as tx:
         await tx.clients.add(new.client)

@@ -22,7 +22,7 @@ from tessera.cli.common import (
 from tessera.core.models import AuthMethod, Client, GrantType
 from tessera.core.registration import RegistrationError, build_client
 from tessera.crypto.keys import Algorithm
-from tessera.store.errors import DuplicateError
+from tessera.store.errors import DuplicateError, UnknownAPIError
 
 app = typer.Typer(help="Register and inspect clients (applications).", no_args_is_help=True)
 
@@ -34,10 +34,13 @@ def client_view(client: Client) -> dict[str, Any]:
         "public": client.is_public,
         "first_party": client.first_party,
         "token_endpoint_auth_method": client.auth_method.value,
+        "accepted_auth_methods": [method.value for method in client.auth_methods],
         "grant_types": sorted(grant.value for grant in client.grant_types),
         "redirect_uris": list(client.redirect_uris),
         "post_logout_redirect_uris": list(client.post_logout_redirect_uris),
         "allowed_scopes": None if client.allowed_scopes is None else sorted(client.allowed_scopes),
+        "apis": sorted(client.apis),
+        "resource_server_for": sorted(client.resource_server_for),
         "id_token_signed_response_alg": client.id_token_alg.value,
         "refresh_grace_seconds": client.refresh_grace_seconds,
         "created_at": iso_time(client.created_at),
@@ -51,14 +54,31 @@ def create(
     public: bool = typer.Option(False, "--public", help="No secret (SPA, native); PKCE only."),
     first_party: bool = typer.Option(False, "--first-party", help="Skip the consent page."),
     auth_method: AuthMethod | None = typer.Option(
-        None, "--token-endpoint-auth-method", help="Default: client_secret_basic (or none)."
+        None,
+        "--token-endpoint-auth-method",
+        help="Pin one method. Default: none for --public, else client_secret_basic "
+        "or client_secret_post.",
     ),
     grant_type: list[GrantType] = typer.Option(
-        [], "--grant-type", help="Default: authorization_code and refresh_token."
+        [],
+        "--grant-type",
+        help="Default: authorization_code and refresh_token (none for a client that is "
+        "only a --resource-server).",
     ),
     post_logout_redirect_uri: list[str] = typer.Option([], "--post-logout-redirect-uri"),
     scope: list[str] = typer.Option(
         [], "--allowed-scope", help="Restrict API scopes the client may ask for."
+    ),
+    api: list[str] = typer.Option(
+        [],
+        "--api",
+        help="API identifier the client may get client_credentials tokens for; repeat.",
+    ),
+    resource_server: list[str] = typer.Option(
+        [],
+        "--resource-server",
+        help="API identifier whose tokens the client may introspect (it is that API's "
+        "back end); repeat.",
     ),
     id_token_alg: Algorithm = typer.Option(Algorithm.RS256, "--id-token-alg"),
     refresh_grace: int = typer.Option(
@@ -76,11 +96,13 @@ def create(
             public=public,
             first_party=first_party,
             auth_method=auth_method,
-            grant_types=grant_type or (GrantType.AUTHORIZATION_CODE, GrantType.REFRESH_TOKEN),
+            grant_types=grant_type or None,
             post_logout_redirect_uris=post_logout_redirect_uri,
             allowed_scopes=scope or None,
             id_token_alg=id_token_alg,
             refresh_grace_seconds=refresh_grace,
+            apis=api,
+            resource_server_for=resource_server,
         )
     except RegistrationError as exc:
         fail(str(exc), 2)
@@ -94,6 +116,8 @@ def create(
         run(work)
     except DuplicateError:
         fail("a client with that id already exists; try again")
+    except UnknownAPIError as exc:
+        fail(f"no API {str(exc)!r}: create it first with `tessera apis create`")
     for warning in new.warnings:
         typer.echo(f"warning: {warning}", err=True)
     view = client_view(new.client)

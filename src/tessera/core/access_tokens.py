@@ -92,6 +92,16 @@ async def verify_access_token(
         InvalidTokenError: the token is invalid, expired or revoked.
     """
     access = decode_access_token(token, keys, issuer=issuer, now=now)
+    await verify_not_revoked(access, repos)
+    return access
+
+
+async def verify_not_revoked(access: AccessToken, repos: Repos) -> None:
+    """Check a decoded token against the revocation list and its grant.
+
+    Raises:
+        InvalidTokenError: the token or its grant was revoked.
+    """
     if await repos.revocations.is_revoked(access.jti):
         raise InvalidTokenError(detail=f"access token {access.jti} revoked")
     grant_id = grant_id_of(access.jti)
@@ -99,4 +109,3 @@ async def verify_access_token(
         grant = await repos.grants.get(grant_id)
         if grant is None or grant.revoked_at is not None:
             raise InvalidTokenError(detail=f"grant {grant_id} revoked")
-    return access

@@ -3,8 +3,9 @@
 RFC 6749 2.3.1: `client_secret_basic` (the id and secret, each form-urlencoded, inside
 HTTP Basic) and `client_secret_post` (both in the body); RFC 7591 2: `none`, a public
 client that only names itself, PKCE being its proof at the token endpoint. A client may
-use only the method it registered, and one method per request (RFC 6749 2.3).
-Secrets are compared as SHA-256 digests, in constant time.
+use only the method it registered (either secret method when it pinned none: see
+`Client.auth_methods`), and one method per request (RFC 6749 2.3). Secrets are
+compared as SHA-256 digests, in constant time.
 """
 
 from __future__ import annotations
@@ -86,16 +87,20 @@ def verify_client(credentials: ClientCredentials, client: Client | None) -> Clie
     client, a wrong method and a wrong secret cost the same.
 
     Raises:
-        InvalidClientError: unknown client, not its registered method, or a wrong secret;
-            `basic` is set when Basic was tried (the answer then carries WWW-Authenticate).
+        InvalidClientError: unknown client, not a method it registered (the description
+            names the registered ones, so that a misconfigured client can be fixed), or
+            a wrong secret; `basic` is set when Basic was tried (the answer then carries
+            WWW-Authenticate).
     """
     presented = digest(credentials.secret or "")
     basic = credentials.method is AuthMethod.CLIENT_SECRET_BASIC
     if client is None:
         raise InvalidClientError(detail="unknown client", basic=basic)
-    if credentials.method is not client.auth_method:
+    if credentials.method not in client.auth_methods:
+        registered = " or ".join(client.auth_methods)
         raise InvalidClientError(
-            detail=f"client registered {client.auth_method}, used {credentials.method}",
+            f"Client authentication failed: the client is registered for {registered}.",
+            detail=f"client registered {registered}, used {credentials.method}",
             basic=basic,
         )
     if client.auth_method is not AuthMethod.NONE and not constant_time_equals(

@@ -1,16 +1,20 @@
 """Token introspection, RFC 7662, for confidential clients (resource servers).
 
 An access token is active while valid, unrevoked and its grant unrevoked; its claims
-come back with `active` (2.2). A refresh token is active only to the client it was
-issued to: resource servers never need one, and nobody else should learn it is live.
-Anything else is `{"active": false}` and nothing more.
+come back with `active` (2.2). It is active only to the client it was issued to and
+to the resource servers registered for one of its audiences (`clients create
+--resource-server`): RFC 7662 4, "the authorization server MUST determine whether or
+not the token can be used at the protected resource making the introspection call."
+A refresh token is active only to the client it was issued to: resource servers never
+need one, and nobody else should learn it is live. Anything else is
+`{"active": false}` and nothing more.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from tessera.core.access_tokens import verify_access_token
+from tessera.core.access_tokens import AccessToken, decode_access_token, verify_not_revoked
 from tessera.core.errors import InvalidClientError, InvalidTokenError
 from tessera.core.models import Client, Timestamp
 from tessera.core.ports import Repos
@@ -34,10 +38,24 @@ async def introspect(
     if token.startswith(SecretKind.REFRESH_TOKEN.value):
         return await _introspect_refresh_token(token, client, issuer, now, repos)
     try:
-        access = await verify_access_token(token, keys, issuer=issuer, now=now, repos=repos)
+        access = decode_access_token(token, keys, issuer=issuer, now=now)
+        if not may_introspect(client, access):
+            return INACTIVE
+        await verify_not_revoked(access, repos)
     except InvalidTokenError:
         return INACTIVE
     return {"active": True, "token_type": "Bearer", **access.claims}
+
+
+def may_introspect(client: Client, access: AccessToken) -> bool:
+    """True for the token's own client and for a resource server of its audience."""
+    if access.client_id == client.client_id:
+        return True
+    audience = access.claims.get("aud")
+    audiences = [audience] if isinstance(audience, str) else audience
+    return isinstance(audiences, list) and any(
+        isinstance(each, str) and each in client.resource_server_for for each in audiences
+    )
 
 
 async def _introspect_refresh_token(

@@ -22,6 +22,7 @@ SCOPE_TOKEN = re.compile(r"^[\x21\x23-\x5b\x5d-\x7e]{1,128}$")
 USERNAME = re.compile(r"^[A-Za-z0-9._@+-]{1,100}$")
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{1,63}$")
 MAX_GRACE_SECONDS = 60
+DEFAULT_GRANT_TYPES = (GrantType.AUTHORIZATION_CODE, GrantType.REFRESH_TOKEN)
 MIN_PASSWORD_LENGTH = 8
 
 
@@ -44,13 +45,21 @@ def build_client(
     public: bool = False,
     first_party: bool = False,
     auth_method: AuthMethod | None = None,
-    grant_types: Iterable[GrantType] = (GrantType.AUTHORIZATION_CODE, GrantType.REFRESH_TOKEN),
+    grant_types: Iterable[GrantType] | None = None,
     post_logout_redirect_uris: Iterable[str] = (),
     allowed_scopes: Iterable[str] | None = None,
     id_token_alg: Algorithm = Algorithm.RS256,
     refresh_grace_seconds: int = 0,
+    apis: Iterable[str] = (),
+    resource_server_for: Iterable[str] = (),
 ) -> NewClient:
     """A new client with a generated id and, if confidential, a generated secret.
+
+    Without `auth_method` a confidential client may use either secret method. Without
+    `grant_types` a client gets the code flow with refresh tokens, except a resource
+    server without redirect URIs, which only introspects and so gets no grant type.
+    `apis` and `resource_server_for` are API identifiers; whether those APIs exist is
+    the store's to check (`ClientRepo.add`).
 
     Raises:
         RegistrationError: bad name, redirect URI, auth method or grant combination.
@@ -63,13 +72,25 @@ def build_client(
         raise RegistrationError("a public client authenticates with 'none' only")
     if not public and method is AuthMethod.NONE:
         raise RegistrationError("a confidential client needs a secret auth method")
+    uris = tuple(dict.fromkeys(redirect_uris))
+    machine_apis = frozenset(apis)
+    served_apis = frozenset(resource_server_for)
+    if grant_types is None:
+        grant_types = () if served_apis and not uris else DEFAULT_GRANT_TYPES
     grants = frozenset(grant_types)
     if public and GrantType.CLIENT_CREDENTIALS in grants:
         raise RegistrationError("client_credentials needs a confidential client")
-    uris = tuple(dict.fromkeys(redirect_uris))
+    if public and served_apis:
+        raise RegistrationError("a resource server needs a secret to introspect: drop --public")
+    if machine_apis and GrantType.CLIENT_CREDENTIALS not in grants:
+        raise RegistrationError(
+            "--api grants client_credentials tokens: add --grant-type client_credentials"
+        )
     if GrantType.AUTHORIZATION_CODE in grants and not uris:
         raise RegistrationError("at least one --redirect-uri is needed for the code flow")
     warnings = []
+    if GrantType.CLIENT_CREDENTIALS in grants and not machine_apis:
+        warnings.append("without --api the client gets no client_credentials token")
     try:
         for uri in (*uris, *post_logout_redirect_uris):
             warning = validate_redirect_uri(uri, public=public)
@@ -89,11 +110,14 @@ def build_client(
         post_logout_redirect_uris=tuple(dict.fromkeys(post_logout_redirect_uris)),
         grant_types=grants,
         auth_method=method,
+        auth_method_pinned=auth_method is not None or public,
         first_party=first_party,
         allowed_scopes=scopes,
         id_token_alg=id_token_alg,
         refresh_grace_seconds=refresh_grace_seconds,
         created_at=now,
+        apis=machine_apis,
+        resource_server_for=served_apis,
     )
     return NewClient(client=client, secret=secret, warnings=tuple(warnings))
 

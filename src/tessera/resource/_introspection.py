@@ -27,7 +27,12 @@ logger = logging.getLogger("tessera.resource")
 @dataclass(frozen=True, slots=True)
 class Introspection:
     """Strict mode settings: the resource server's own client credentials at the issuer
-    (sent as client_secret_basic), and how long an answer may be reused."""
+    (sent as client_secret_basic), and how long an answer may be reused.
+
+    tessera answers only a client registered as the API's back end
+    (`tessera clients create --resource-server API_IDENTIFIER`); to any other client
+    every token of the API is inactive.
+    """
 
     client_id: str
     client_secret: str = field(repr=False)

@@ -18,12 +18,13 @@ def basic(raw: str) -> str:
     return "Basic " + b64encode(raw.encode()).decode()
 
 
-def client(method: AuthMethod, secret: str | None = SECRET) -> Client:
+def client(method: AuthMethod, secret: str | None = SECRET, *, pinned: bool = True) -> Client:
     return Client(
         client_id="app",
         name="App",
         redirect_uris=("https://app.test/cb",),
         auth_method=method,
+        auth_method_pinned=pinned,
         secret_hash=None if secret is None else digest(secret),
     )
 
@@ -134,3 +135,46 @@ def test_failures_are_invalid_client(
         verify_client(credentials, registered)
     assert detail in (raised.value.detail or "")
     assert raised.value.basic is (credentials.method is AuthMethod.CLIENT_SECRET_BASIC)
+
+
+@pytest.mark.parametrize("method", [AuthMethod.CLIENT_SECRET_BASIC, AuthMethod.CLIENT_SECRET_POST])
+def test_a_client_that_pinned_no_method_may_use_either_secret_method(method: AuthMethod) -> None:
+    registered = client(AuthMethod.CLIENT_SECRET_BASIC, pinned=False)
+    assert registered.auth_methods == (
+        AuthMethod.CLIENT_SECRET_BASIC,
+        AuthMethod.CLIENT_SECRET_POST,
+    )
+    assert verify_client(ClientCredentials("app", method, SECRET), registered) is registered
+    with pytest.raises(InvalidClientError, match="wrong client secret"):
+        verify_client(ClientCredentials("app", method, "wrong"), registered)
+
+
+@pytest.mark.parametrize(
+    ("credentials", "registered", "named"),
+    [
+        (
+            ClientCredentials("app", AuthMethod.CLIENT_SECRET_BASIC, SECRET),
+            client(AuthMethod.CLIENT_SECRET_POST),
+            "client_secret_post",
+        ),
+        (
+            ClientCredentials("app", AuthMethod.NONE),
+            client(AuthMethod.CLIENT_SECRET_BASIC, pinned=False),
+            "client_secret_basic or client_secret_post",
+        ),
+        (
+            ClientCredentials("app", AuthMethod.CLIENT_SECRET_POST, SECRET),
+            client(AuthMethod.NONE, secret=None, pinned=False),
+            "none",
+        ),
+    ],
+    ids=["pinned", "unpinned", "public"],
+)
+def test_a_refused_method_is_answered_with_the_registered_ones(
+    credentials: ClientCredentials, registered: Client, named: str
+) -> None:
+    with pytest.raises(InvalidClientError) as raised:
+        verify_client(credentials, registered)
+    assert raised.value.description == (
+        f"Client authentication failed: the client is registered for {named}."
+    )

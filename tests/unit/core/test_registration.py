@@ -46,6 +46,8 @@ def test_client_ids_are_unique_and_duplicate_uris_collapse() -> None:
         ({"redirect_uris": ["not a uri"]}, "absolute URI"),
         ({"refresh_grace_seconds": 61}, "refresh grace"),
         ({"allowed_scopes": ['bad"scope']}, "scope token"),
+        ({"apis": ["https://api.test"]}, "--api grants client_credentials"),
+        ({"public": True, "resource_server_for": ["https://api.test"]}, "resource server"),
     ],
     ids=[
         "name",
@@ -56,6 +58,8 @@ def test_client_ids_are_unique_and_duplicate_uris_collapse() -> None:
         "bad-uri",
         "grace",
         "scope",
+        "api-without-cc",
+        "public-resource-server",
     ],
 )
 def test_bad_client_input_is_refused(kwargs: dict[str, object], message: str) -> None:
@@ -67,9 +71,56 @@ def test_bad_client_input_is_refused(kwargs: dict[str, object], message: str) ->
 
 def test_machine_client_needs_no_redirect_uri() -> None:
     new = build_client(
+        name="Worker",
+        redirect_uris=[],
+        now=NOW,
+        grant_types=[GrantType.CLIENT_CREDENTIALS],
+        apis=["https://api.test"],
+    )
+    assert new.client.redirect_uris == () and new.secret and new.warnings == ()
+    assert new.client.apis == {"https://api.test"}
+
+
+def test_a_machine_client_granted_no_api_is_warned_about() -> None:
+    new = build_client(
         name="Worker", redirect_uris=[], now=NOW, grant_types=[GrantType.CLIENT_CREDENTIALS]
     )
-    assert new.client.redirect_uris == () and new.secret
+    assert new.client.apis == frozenset()
+    assert new.warnings == ("without --api the client gets no client_credentials token",)
+
+
+def test_a_client_that_names_no_method_may_use_either_secret_method() -> None:
+    unpinned = build_client(name="Web", redirect_uris=["https://app.test/cb"], now=NOW)
+    assert not unpinned.client.auth_method_pinned
+    assert unpinned.client.auth_methods == (
+        AuthMethod.CLIENT_SECRET_BASIC,
+        AuthMethod.CLIENT_SECRET_POST,
+    )
+    for method in (AuthMethod.CLIENT_SECRET_BASIC, AuthMethod.CLIENT_SECRET_POST):
+        pinned = build_client(
+            name="Web", redirect_uris=["https://app.test/cb"], now=NOW, auth_method=method
+        )
+        assert pinned.client.auth_methods == (method,)
+    public = build_client(name="SPA", redirect_uris=["https://a.test/cb"], now=NOW, public=True)
+    assert public.client.auth_methods == (AuthMethod.NONE,)
+
+
+def test_a_client_that_is_only_a_resource_server_gets_no_grant_type() -> None:
+    back_end = build_client(
+        name="API", redirect_uris=[], now=NOW, resource_server_for=["https://api.test"]
+    )
+    assert back_end.client.grant_types == frozenset() and back_end.secret
+    assert back_end.client.resource_server_for == {"https://api.test"}
+    web_and_back_end = build_client(
+        name="API",
+        redirect_uris=["https://app.test/cb"],
+        now=NOW,
+        resource_server_for=["https://api.test"],
+    )
+    assert web_and_back_end.client.grant_types == {
+        GrantType.AUTHORIZATION_CODE,
+        GrantType.REFRESH_TOKEN,
+    }
 
 
 def test_user_is_normalised_and_password_hashed_with_argon2id() -> None:

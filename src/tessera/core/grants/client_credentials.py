@@ -2,7 +2,9 @@
 
 The API is named by `audience` (as in the seed) or by RFC 8707 `resource`. No person
 is involved, so there is no ID token and no refresh token (RFC 6749 4.4.3), and `sub`
-is the client itself (RFC 9068 2.2).
+is the client itself (RFC 9068 2.2). Machine access is deny-by-default: a client gets
+tokens only for the APIs it was granted (`Client.apis`, `clients create --api`), with
+the scopes it is allowed.
 """
 
 from __future__ import annotations
@@ -21,12 +23,17 @@ async def exchange(request: TokenRequest) -> TokenResponse:
 
     Raises:
         InvalidRequestError: no audience/resource, or two that differ.
-        InvalidTargetError: no API has that identifier.
+        InvalidTargetError: the client was not granted that API, or it no longer exists.
         InvalidScopeError: a scope the API does not define or the client may not use.
     """
-    api = await request.repos.apis.get_by_identifier(_requested_audience(request))
+    audience = _requested_audience(request)
+    if audience not in request.client.apis:
+        raise InvalidTargetError(
+            "The client has no access to this API.", detail="API not granted to the client"
+        )
+    api = await request.repos.apis.get_by_identifier(audience)
     if api is None:
-        raise InvalidTargetError(detail="no API with that identifier")
+        raise InvalidTargetError(detail="the granted API was deleted meanwhile")
     scope = _client_scope(request.client, api, request.params.get("scope"))
     claims = build_access_token_claims(
         policy=request.policy,
