@@ -12,7 +12,7 @@ secret method. Existing clients keep the one method they have (true), and the co
 default keeps the previous version's INSERTs valid while both run.
 
 Revision ID: 0003
-Revises: 0002
+Revises: 0006
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0003"
-down_revision = "0002"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
