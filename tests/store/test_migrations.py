@@ -6,6 +6,7 @@ import asyncio
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -13,7 +14,9 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 from sqlalchemy.pool import NullPool
 
-from tessera.core.models import AuthMethod, Client, RefreshToken
+from tessera.core.keyring import new_stored_key
+from tessera.core.models import AuthMethod, Client, RefreshToken, StoredKey
+from tessera.crypto.keys import Algorithm
 from tessera.settings import load_settings
 from tessera.store import Store, migrate
 from tessera.store.errors import SchemaOutOfDateError, StoreUnavailableError
@@ -230,5 +233,43 @@ async def _refresh_token(url: str, token_hash: bytes) -> RefreshToken | None:
     try:
         async with store.read_transaction() as tx:
             return await tx.refresh_tokens.get(token_hash)
+    finally:
+        await store.close()
+
+
+def test_0005_keeps_every_key_and_a_downgrade_drops_only_next_keys(empty_url: str) -> None:
+    """0005 adds the next state: older code cannot read a next key, which never signed."""
+    assert migrate.upgrade(empty_url, "0002") == "0002"
+    current = new_stored_key(Algorithm.RS256, "s", NOW)
+    asyncio.run(
+        _execute(
+            empty_url,
+            "INSERT INTO signing_keys (kid, alg, sealed_private_key, public_jwk, state, "
+            "created_at) VALUES (:kid, 'RS256', :sealed, '{}', 'current', :now)",
+            {"kid": current.kid, "sealed": current.sealed_private_key, "now": NOW},
+        )
+    )
+    assert migrate.upgrade(empty_url) == migrate.head_revision()
+    upcoming = new_stored_key(Algorithm.RS256, "s", NOW, activates_at=NOW + 10)
+    assert asyncio.run(_add_key(empty_url, upcoming))
+    assert migrate.downgrade(empty_url, "0002") == "0002"
+    rows = asyncio.run(_execute(empty_url, "SELECT kid, state FROM signing_keys"))
+    assert [(row["kid"], row["state"]) for row in rows] == [(current.kid, "current")]
+
+
+async def _add_key(url: str, key: StoredKey) -> bool:
+    store = await Store.open(url, min_size=1, max_size=1)
+    try:
+        async with store.transaction() as tx:
+            return await tx.keys.add(key)
+    finally:
+        await store.close()
+
+
+async def _execute(url: str, sql: str, params: dict[str, object] | None = None) -> list[Any]:
+    store = await Store.open(url, min_size=1, max_size=1)
+    try:
+        async with store.transaction() as tx:
+            return list(await tx.conn.fetch_all(sql, params))
     finally:
         await store.close()

@@ -18,7 +18,6 @@ from tessera.core.models import (
     Consent,
     Grant,
     GrantType,
-    KeyState,
     RefreshToken,
     Session,
     User,
@@ -158,21 +157,6 @@ async def test_apis_round_trip(store: Store) -> None:
         assert await tx.apis.list() == [api]
         assert await tx.apis.delete("https://api.test") is True
         assert await tx.apis.get_by_identifier("https://api.test") is None
-
-
-async def test_adding_a_current_key_demotes_the_previous_one(store: Store) -> None:
-    async with store.transaction() as tx:
-        before = {k.kid: k for k in await tx.keys.list() if k.alg is Algorithm.RS256}
-        (old_kid,) = [kid for kid, k in before.items() if k.state is KeyState.CURRENT]
-        new = new_stored_key(Algorithm.RS256, TEST_SECRET_KEY, NOW)
-        await tx.keys.add(new)
-        states = {k.kid: k.state for k in await tx.keys.list()}
-        assert states[new.kid] is KeyState.CURRENT and states[old_kid] is KeyState.PUBLISHED
-        assert await tx.keys.retire(new.kid, NOW) is None  # Current keys cannot be retired.
-        retired = await tx.keys.retire(old_kid, NOW)
-        assert retired is not None and retired.state is KeyState.RETIRED
-        assert old_kid not in {k.kid for k in await tx.keys.list()}
-        assert old_kid in {k.kid for k in await tx.keys.list(include_retired=True)}
 
 
 async def test_two_current_keys_for_one_algorithm_are_impossible(store: Store) -> None:

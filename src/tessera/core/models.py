@@ -40,8 +40,10 @@ class ResponseMode(StrEnum):
 
 
 class KeyState(StrEnum):
-    """A signing key signs while `current`, is only published once rotated out."""
+    """A signing key's life: published ahead as `next`, signs while `current`, is only
+    published once rotated out, and leaves the JWKS when `retired`."""
 
+    NEXT = "next"
     CURRENT = "current"
     PUBLISHED = "published"
     RETIRED = "retired"
@@ -144,7 +146,25 @@ class StoredKey:
     public_jwk: dict[str, str]
     state: KeyState
     created_at: Timestamp
+    # When a next key starts (or a current key started) signing; None for keys made
+    # current before keys were published ahead.
+    activates_at: Timestamp | None = None
+    # When a published key leaves the JWKS: every token it signed has expired by then.
+    retires_at: Timestamp | None = None
     retired_at: Timestamp | None = None
+
+    @property
+    def signs_from(self) -> Timestamp:
+        """When a next key starts signing, or a current key started."""
+        return self.created_at if self.activates_at is None else self.activates_at
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class KeySwitch:
+    """A next key that became current, and the current key it replaced (if any)."""
+
+    activated: StoredKey
+    replaced: StoredKey | None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

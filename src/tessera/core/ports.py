@@ -17,6 +17,7 @@ from tessera.core.models import (
     Client,
     Consent,
     Grant,
+    KeySwitch,
     RefreshToken,
     Session,
     StoredKey,
@@ -24,6 +25,7 @@ from tessera.core.models import (
     User,
     WindowCount,
 )
+from tessera.crypto.keys import Algorithm
 
 
 class CodeReusedError(Exception):
@@ -104,15 +106,37 @@ class ApiRepo(Protocol):
 
 
 class KeyRepo(Protocol):
+    """Signing keys. Every state change is one conditional statement, so that when
+    several nodes attempt the same change, exactly one makes it and learns so from the
+    return value; the others get None, False, 0 or nothing."""
+
     async def list(self, *, include_retired: bool = False) -> Sequence[StoredKey]:
         """Keys, newest first; retired ones only when asked."""
 
-    async def add(self, key: StoredKey) -> None:
-        """Insert a key. If it is `current`, the previous current key of the same
-        algorithm becomes `published` in the same transaction."""
+    async def add(self, key: StoredKey) -> bool:
+        """Insert a key as it is; False (nothing written) if its algorithm already has a
+        key in that state (`current` or `next`): another node added one first."""
+
+    async def activate_due(
+        self, alg: Algorithm, now: Timestamp, retires_at: Timestamp
+    ) -> KeySwitch | None:
+        """Make the next key of `alg` current if its `activates_at` is at or before
+        `now`; the current key becomes `published` until `retires_at`. None if no next
+        key is due (or another node switched first)."""
+
+    async def stop_signing(self, alg: Algorithm, retires_at: Timestamp) -> StoredKey | None:
+        """Make the current key of `alg` `published` until `retires_at`; None if none."""
+
+    async def date_retirements(self, retires_at: Timestamp) -> int:
+        """Give published keys without a retirement time (rotated out before keys had
+        one) `retires_at`; how many there were."""
+
+    async def retire_due(self, now: Timestamp) -> Sequence[StoredKey]:
+        """Retire the published keys whose `retires_at` is at or before `now`."""
 
     async def retire(self, kid: str, now: Timestamp) -> StoredKey | None:
-        """Stop publishing a non-current key; None if absent, current or already retired."""
+        """Stop publishing a published or next key; None if absent, current or already
+        retired."""
 
 
 class GrantRepo(Protocol):

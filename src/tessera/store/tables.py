@@ -112,6 +112,8 @@ signing_keys = Table(
     Column("public_jwk", Text, nullable=False, doc="JSON object"),
     Column("state", String(12), nullable=False),
     Column("created_at", BigInteger, nullable=False),
+    Column("activates_at", BigInteger, doc="when a next key signs; when a current key began"),
+    Column("retires_at", BigInteger, doc="when a published key leaves the JWKS"),
     Column("retired_at", BigInteger),
     # At most one current key per algorithm, even when two nodes start at once.
     Index(
@@ -120,6 +122,14 @@ signing_keys = Table(
         unique=True,
         sqlite_where=text("state = 'current'"),
         postgresql_where=text("state = 'current'"),
+    ),
+    # At most one next key per algorithm, even when two nodes schedule a rotation at once.
+    Index(
+        "uq_signing_keys_next_alg",
+        "alg",
+        unique=True,
+        sqlite_where=text("state = 'next'"),
+        postgresql_where=text("state = 'next'"),
     ),
 )
 
