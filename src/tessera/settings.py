@@ -19,6 +19,8 @@ from urllib.parse import urlsplit
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from tessera.crypto.keys import Algorithm
+
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 SECRET_KEY_FILE = "secret.key"
 MIN_SECRET_KEY_BYTES = 32
@@ -93,6 +95,22 @@ class Settings(BaseSettings):
     key_cache_ttl: float = Field(
         default=10.0, ge=0, le=300, description="Seconds before a node rereads the signing keys."
     )
+    signing_algorithms: str = Field(
+        default="RS256,ES256",
+        description="Comma-separated algorithms that get signing keys: RS256, ES256, EdDSA.",
+    )
+    key_publish_ahead: int = Field(
+        default=86_400,
+        ge=0,
+        le=31_536_000,
+        description="Seconds a rotated-in key is published in the JWKS before it signs.",
+    )
+    key_rotation_period: int = Field(
+        default=0,
+        ge=0,
+        le=315_360_000,
+        description="Seconds a key signs before its successor is published; 0: only by hand.",
+    )
     templates_dir: Path | None = Field(
         default=None, description="Overrides for the page templates."
     )
@@ -152,6 +170,20 @@ class Settings(BaseSettings):
             verify_secret_key_length(value)
         return value
 
+    @field_validator("signing_algorithms")
+    @classmethod
+    def _signing_algorithms_are_known(cls, value: str) -> str:
+        names = {alg.value.lower(): alg for alg in Algorithm}
+        chosen = []
+        for name in filter(None, (part.strip() for part in value.split(","))):
+            if name.lower() not in names:
+                raise ValueError(f"unknown algorithm {name!r} (choose from RS256, ES256, EdDSA)")
+            chosen.append(names[name.lower()])
+        # OpenID Connect Core 15.1: OPs MUST support signing ID Tokens with RS256.
+        if Algorithm.RS256 not in chosen:
+            raise ValueError("must include RS256 (OpenID Connect Core 15.1)")
+        return ",".join(alg.value for alg in Algorithm if alg in chosen)
+
     @field_validator("issuer")
     @classmethod
     def _issuer_is_a_base_url(cls, value: str) -> str:
@@ -173,6 +205,11 @@ class Settings(BaseSettings):
             )
         if self.db_pool_min_size > self.db_pool_max_size:
             raise ValueError("TESSERA_DB_POOL_MIN_SIZE: must not exceed db_pool_max_size")
+        if self.key_publish_ahead < self.key_cache_ttl:
+            raise ValueError(
+                "TESSERA_KEY_PUBLISH_AHEAD: must be at least TESSERA_KEY_CACHE_TTL, so that "
+                "every node publishes a new key before any signs with it"
+            )
         if self.refresh_token_sliding_lifetime > self.refresh_token_absolute_lifetime:
             raise ValueError(
                 "TESSERA_REFRESH_TOKEN_SLIDING_LIFETIME: must not exceed "
@@ -183,6 +220,11 @@ class Settings(BaseSettings):
     @property
     def is_https(self) -> bool:
         return self.issuer.startswith("https://")
+
+    @property
+    def enabled_algorithms(self) -> tuple[Algorithm, ...]:
+        """The algorithms that get signing keys, RS256 first (see `signing_algorithms`)."""
+        return tuple(Algorithm(name) for name in self.signing_algorithms.split(","))
 
     @property
     def resolved_database_url(self) -> str:

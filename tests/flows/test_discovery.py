@@ -22,6 +22,13 @@ async def test_openid_configuration_names_the_issuer_and_endpoints(
     assert document["authorization_response_iss_parameter_supported"] is True
 
 
+async def test_discovery_advertises_exactly_the_enabled_signing_algorithms(
+    client: httpx.AsyncClient,
+) -> None:
+    document = (await client.get("/.well-known/openid-configuration")).json()
+    assert document["id_token_signing_alg_values_supported"] == ["RS256", "ES256"]  # The default.
+
+
 async def test_oauth_metadata_is_the_rfc8414_subset(client: httpx.AsyncClient) -> None:
     oauth = (await client.get("/.well-known/oauth-authorization-server")).json()
     openid = (await client.get("/.well-known/openid-configuration")).json()
@@ -35,6 +42,8 @@ async def test_jwks_publishes_one_current_key_per_algorithm(client: httpx.AsyncC
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/jwk-set+json"
     keys = response.json()["keys"]
+    # The seeded EdDSA key no longer signs (EdDSA is off by default) but stays published
+    # until its tokens have expired (tests/flows/test_key_rotation.py).
     assert sorted(key["alg"] for key in keys) == ["ES256", "EdDSA", "RS256"]
     for key in keys:
         assert key["use"] == "sig" and key["kid"]

@@ -8,6 +8,7 @@ import pytest
 from tessera.core.models import AuthMethod
 from tessera.crypto.jwt import id_token_hash
 from tessera.crypto.keys import Algorithm
+from tessera.settings import Settings
 from tessera.web.runtime import Runtime
 from tests.conftest import ISSUER, Clock
 from tests.support.grants import (
@@ -25,6 +26,12 @@ from tests.support.grants import (
 from tests.support.tokens import basic, claims_of, header_of
 
 USERINFO = f"{ISSUER}/userinfo"
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """Every algorithm a client may choose is enabled here (EdDSA is not by default)."""
+    return settings.model_copy(update={"signing_algorithms": "RS256,ES256,EdDSA"})
 
 
 @pytest.fixture

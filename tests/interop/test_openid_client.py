@@ -43,7 +43,9 @@ STEP_TIMEOUT = 30
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TesseraServer]:
     # One engine is enough: this test is about the wire protocol, not storage.
     data_dir = tmp_path_factory.mktemp("interop") / "data"
-    instance = TesseraServer(data_dir, TESSERA_SECRET_KEY=TEST_SECRET_KEY)
+    instance = TesseraServer(
+        data_dir, TESSERA_SECRET_KEY=TEST_SECRET_KEY, TESSERA_SIGNING_ALGORITHMS="RS256,ES256,EdDSA"
+    )
     instance.start()
     yield instance
     instance.stop()

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tessera.crypto.keys import Algorithm
 from tessera.settings import SettingsError, ensure_secret_key, load_settings, unknown_settings
 
 
@@ -211,3 +212,40 @@ def test_known_settings_give_no_warning(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.setenv("TESSERA_CONFIG", str(config))
     monkeypatch.setenv("TESSERA_LOG_LEVEL", "debug")
     assert unknown_settings() == []
+
+
+def test_signing_algorithms_default_to_rs256_and_es256_with_manual_rotation() -> None:
+    settings = load_settings()
+    assert settings.enabled_algorithms == (Algorithm.RS256, Algorithm.ES256)
+    assert settings.key_publish_ahead == 86_400 and settings.key_rotation_period == 0
+
+
+def test_signing_algorithms_are_read_in_any_case_and_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TESSERA_SIGNING_ALGORITHMS", " eddsa, RS256 ,rs256")
+    settings = load_settings()
+    assert settings.signing_algorithms == "RS256,EdDSA"
+    assert settings.enabled_algorithms == (Algorithm.RS256, Algorithm.EDDSA)
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"TESSERA_SIGNING_ALGORITHMS": "ES256"}, "TESSERA_SIGNING_ALGORITHMS: must include RS256"),
+        ({"TESSERA_SIGNING_ALGORITHMS": ""}, "TESSERA_SIGNING_ALGORITHMS: must include RS256"),
+        (
+            {"TESSERA_SIGNING_ALGORITHMS": "RS256,PS256"},
+            "TESSERA_SIGNING_ALGORITHMS: unknown algorithm 'PS256'",
+        ),
+        ({"TESSERA_KEY_PUBLISH_AHEAD": "5"}, "TESSERA_KEY_PUBLISH_AHEAD: must be at least"),
+        ({"TESSERA_KEY_ROTATION_PERIOD": "-1"}, "TESSERA_KEY_ROTATION_PERIOD: "),
+    ],
+    ids=["no-rs256", "empty", "unknown", "ahead-below-ttl", "negative-period"],
+)
+def test_invalid_key_settings_fail_with_one_line_naming_the_setting(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], message: str
+) -> None:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    assert str(caught.value).startswith(message) and "\n" not in str(caught.value)

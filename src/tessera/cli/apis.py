@@ -52,7 +52,9 @@ def create(
     ),
     name: str | None = typer.Option(None, "--name", help="Shown on the consent page."),
     lifetime: int = typer.Option(86400, "--access-token-lifetime", help="Seconds."),
-    alg: Algorithm = typer.Option(Algorithm.RS256, "--signing-alg"),
+    alg: Algorithm = typer.Option(
+        Algorithm.RS256, "--signing-alg", help="One of TESSERA_SIGNING_ALGORITHMS."
+    ),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Register an API and the scopes clients may ask for."""
@@ -65,6 +67,7 @@ def create(
             scopes=[_scope_pair(value) for value in scope],
             access_token_lifetime=lifetime,
             signing_alg=alg,
+            algorithms=config.enabled_algorithms,
         )
     except RegistrationError as exc:
         fail(str(exc), 2)

@@ -80,7 +80,9 @@ def create(
         help="API identifier whose tokens the client may introspect (it is that API's "
         "back end); repeat.",
     ),
-    id_token_alg: Algorithm = typer.Option(Algorithm.RS256, "--id-token-alg"),
+    id_token_alg: Algorithm = typer.Option(
+        Algorithm.RS256, "--id-token-alg", help="One of TESSERA_SIGNING_ALGORITHMS."
+    ),
     refresh_grace: int = typer.Option(
         0, "--refresh-grace", help="Seconds a just-rotated refresh token still works (max 60)."
     ),
@@ -103,6 +105,7 @@ def create(
             refresh_grace_seconds=refresh_grace,
             apis=api,
             resource_server_for=resource_server,
+            algorithms=config.enabled_algorithms,
         )
     except RegistrationError as exc:
         fail(str(exc), 2)

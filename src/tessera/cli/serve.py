@@ -14,6 +14,7 @@ from tessera.cli.common import fail, settings, warn
 from tessera.cli.startup import address_warnings, banner
 from tessera.core.models import StoredKey
 from tessera.crypto.keys import KeyDecryptionError
+from tessera.core.signing_algorithms import AlgorithmNotEnabledError
 from tessera.store.errors import SchemaOutOfDateError, StoreUnavailableError
 from tessera.web.app import create_app, open_runtime
 
@@ -37,7 +38,12 @@ def serve(
 
     try:
         keys = asyncio.run(check())
-    except (StoreUnavailableError, SchemaOutOfDateError, KeyDecryptionError) as exc:
+    except (
+        StoreUnavailableError,
+        SchemaOutOfDateError,
+        KeyDecryptionError,
+        AlgorithmNotEnabledError,
+    ) as exc:
         fail(str(exc))
     for line in address_warnings(config, host=host, port=port):
         warn(line)

@@ -5,13 +5,13 @@ They advertise exactly what tessera implements; tests compare them with behaviou
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from tessera.core.grants import GRANTS
 from tessera.core.models import OIDC_SCOPES, AuthMethod, Prompt, ResponseMode
 from tessera.crypto.keys import Algorithm
 
-SIGNING_ALGORITHMS = [alg.value for alg in Algorithm]
 TOKEN_ENDPOINT_AUTH_METHODS = [method.value for method in AuthMethod]
 
 
@@ -39,14 +39,15 @@ def build_authorization_server_metadata(issuer: str) -> dict[str, Any]:
     }
 
 
-def build_openid_configuration(issuer: str) -> dict[str, Any]:
-    """OpenID Provider metadata (Discovery 1.0 section 3)."""
+def build_openid_configuration(issuer: str, algorithms: Iterable[Algorithm]) -> dict[str, Any]:
+    """OpenID Provider metadata (Discovery 1.0 section 3); `algorithms` are the enabled
+    signing algorithms (core.signing_algorithms), the only ones a client may choose."""
     return {
         **build_authorization_server_metadata(issuer),
         "userinfo_endpoint": f"{issuer}/userinfo",
         "end_session_endpoint": f"{issuer}/logout",
         "subject_types_supported": ["public"],
-        "id_token_signing_alg_values_supported": SIGNING_ALGORITHMS,
+        "id_token_signing_alg_values_supported": [alg.value for alg in algorithms],
         "prompt_values_supported": [prompt.value for prompt in Prompt],
         "claims_supported": [
             "sub",

@@ -7,12 +7,13 @@ value to store, plus the one-time secret for confidential clients.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from tessera.core.models import Api, ApiScope, AuthMethod, Client, GrantType, Timestamp, User
 from tessera.core.redirect_uri import InvalidRedirectURIValueError, validate_redirect_uri
+from tessera.core.signing_algorithms import not_enabled
 from tessera.crypto.keys import Algorithm
 from tessera.crypto.passwords import MAX_PASSWORD_LENGTH, hash_password
 from tessera.crypto.tokens import SecretKind, digest, new_id, new_secret
@@ -52,17 +53,19 @@ def build_client(
     refresh_grace_seconds: int = 0,
     apis: Iterable[str] = (),
     resource_server_for: Iterable[str] = (),
+    algorithms: Collection[Algorithm] = tuple(Algorithm),
 ) -> NewClient:
     """A new client with a generated id and, if confidential, a generated secret.
 
-    Without `auth_method` a confidential client may use either secret method. Without
+    `algorithms` are the enabled signing algorithms (core.signing_algorithms). Without `auth_method` a confidential client may use either secret method. Without
     `grant_types` a client gets the code flow with refresh tokens, except a resource
     server without redirect URIs, which only introspects and so gets no grant type.
     `apis` and `resource_server_for` are API identifiers; whether those APIs exist is
     the store's to check (`ClientRepo.add`).
 
     Raises:
-        RegistrationError: bad name, redirect URI, auth method or grant combination.
+        RegistrationError: bad name, redirect URI, auth method or grant combination, or
+            an ID token algorithm that is not enabled.
     """
     name = name.strip()
     if not name or len(name) > 200:
@@ -100,6 +103,8 @@ def build_client(
         raise RegistrationError(str(exc)) from None
     if not 0 <= refresh_grace_seconds <= MAX_GRACE_SECONDS:
         raise RegistrationError(f"refresh grace must be 0 to {MAX_GRACE_SECONDS} seconds")
+    if id_token_alg not in algorithms:
+        raise RegistrationError(f"ID token algorithm {not_enabled(id_token_alg, algorithms)}")
     scopes = None if allowed_scopes is None else frozenset(validate_scopes(allowed_scopes))
     secret = None if public else new_secret(SecretKind.CLIENT_SECRET)
     client = Client(
@@ -176,11 +181,14 @@ def build_api(
     scopes: Iterable[tuple[str, str]] = (),
     access_token_lifetime: int = 86400,
     signing_alg: Algorithm = Algorithm.RS256,
+    algorithms: Collection[Algorithm] = tuple(Algorithm),
 ) -> Api:
     """A new API (resource server); `identifier` is the audience, an absolute URI.
+    `algorithms` are the enabled signing algorithms (core.signing_algorithms).
 
     Raises:
-        RegistrationError: identifier not an absolute URI, bad scope names, bad lifetime.
+        RegistrationError: identifier not an absolute URI, bad scope names, bad lifetime,
+            or a signing algorithm that is not enabled.
     """
     parts = urlsplit(identifier)
     if not parts.scheme or not (parts.netloc or parts.path) or "#" in identifier:
@@ -190,6 +198,8 @@ def build_api(
         )
     if not 60 <= access_token_lifetime <= 31_536_000:
         raise RegistrationError("access token lifetime must be 60 to 31536000 seconds")
+    if signing_alg not in algorithms:
+        raise RegistrationError(f"signing algorithm {not_enabled(signing_alg, algorithms)}")
     pairs = list(scopes)
     validate_scopes(scope for scope, _ in pairs)
     return Api(

@@ -33,6 +33,7 @@ from tessera.core.errors import (
 )
 from tessera.core.metadata import build_openid_configuration
 from tessera.core.models import Api, ApiScope, AuthMethod, Client, GrantType, Prompt, ResponseMode
+from tessera.crypto.keys import Algorithm
 from tessera.crypto.tokens import s256
 
 REDIRECT = "https://app.test/callback"
@@ -311,7 +312,7 @@ def test_max_age_must_be_plain_bounded_digits(raw: str) -> None:
 
 
 def test_discovery_advertises_exactly_the_accepted_values() -> None:
-    metadata = build_openid_configuration("https://as.test")
+    metadata = build_openid_configuration("https://as.test", [Algorithm.RS256])
     assert set(metadata["response_types_supported"]) == {"code"}
     assert set(metadata["response_modes_supported"]) == RESPONSE_MODES
     assert set(metadata["prompt_values_supported"]) == PROMPTS

@@ -7,6 +7,7 @@ import pytest
 from tessera.core.models import AuthMethod, GrantType
 from tessera.core.registration import RegistrationError, build_api, build_client, build_user
 from tessera.crypto import passwords
+from tessera.crypto.keys import Algorithm
 from tessera.crypto.passwords import MAX_PASSWORD_LENGTH, PasswordMismatchError, verify_password
 from tessera.crypto.tokens import digest
 
@@ -189,3 +190,35 @@ def test_bad_api_input_is_refused(kwargs: dict[str, object], message: str) -> No
     params: dict[str, object] = {"identifier": "https://api.test", "now": NOW, **kwargs}
     with pytest.raises(RegistrationError, match=message):
         build_api(**params)  # type: ignore[arg-type]
+
+
+ENABLED = (Algorithm.RS256, Algorithm.ES256)
+
+
+def test_a_client_may_choose_only_an_enabled_id_token_algorithm() -> None:
+    chosen = build_client(
+        name="App", redirect_uris=["https://app.test/cb"], now=NOW, id_token_alg=Algorithm.ES256
+    )
+    assert chosen.client.id_token_alg is Algorithm.ES256
+    with pytest.raises(
+        RegistrationError,
+        match=r"^ID token algorithm EdDSA is not enabled: add it to TESSERA_SIGNING_ALGORITHMS "
+        r"\(now RS256, ES256\)$",
+    ):
+        build_client(
+            name="App",
+            redirect_uris=["https://app.test/cb"],
+            now=NOW,
+            id_token_alg=Algorithm.EDDSA,
+            algorithms=ENABLED,
+        )
+
+
+def test_an_api_may_choose_only_an_enabled_signing_algorithm() -> None:
+    with pytest.raises(RegistrationError, match="^signing algorithm ES256 is not enabled"):
+        build_api(
+            identifier="https://api.test",
+            now=NOW,
+            signing_alg=Algorithm.ES256,
+            algorithms=[Algorithm.RS256],
+        )

@@ -14,8 +14,10 @@ _CACHEABLE = {"Cache-Control": "public, max-age=300"}
 
 
 async def openid_configuration(request: Request) -> Response:
+    settings = runtime(request).settings
     return json_response(
-        build_openid_configuration(runtime(request).settings.issuer), headers=_CACHEABLE
+        build_openid_configuration(settings.issuer, settings.enabled_algorithms),
+        headers=_CACHEABLE,
     )
 
 
