@@ -7,13 +7,8 @@ API come from memory once looked up (store.lookups), leaving two SELECTs.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any
-
 import httpx
-import pytest
 
-from tessera.store import engine
 from tessera.web.runtime import Runtime
 from tests.support.authorize import (
     add_app,
@@ -23,24 +18,6 @@ from tests.support.authorize import (
     sign_in_and_consent,
 )
 from tests.support.grants import add_api
-
-
-def record_into(sent: list[str], method: Callable[..., Awaitable[Any]]) -> Any:
-    async def recorded(self: engine.Connection, sql: str, params: Any = None) -> Any:
-        sent.append(" ".join(sql.split()[:4]))
-        return await method(self, sql, params)
-
-    return recorded
-
-
-@pytest.fixture
-def statements(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The statements tessera sends from now on (both drivers), their first words."""
-    sent: list[str] = []
-    for connection in (engine._SQLiteConnection, engine._PostgresConnection):
-        for name in ("fetch_one", "fetch_all", "execute"):
-            monkeypatch.setattr(connection, name, record_into(sent, getattr(connection, name)))
-    return sent
 
 
 async def test_a_consented_returning_user_costs_its_selects_and_one_insert(

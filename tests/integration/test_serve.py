@@ -3,23 +3,31 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 from tessera.crypto.jwt import JWTError, build_key_set, sign_jwt, verify_jwt
 from tessera.crypto.keys import Algorithm, open_private_key
-from tests.support.server import TesseraServer
+from tests.support.postgres import free_port
+from tests.support.server import TESSERA, TesseraServer
 
 pytestmark = pytest.mark.integration
+
+PUBLISH_AHEAD = 2
+ED_ID_TOKENS = ("--id-token-alg", "EdDSA")
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[TesseraServer]:
-    instance = TesseraServer(tmp_path / "data", TESSERA_KEY_CACHE_TTL="0")
+    instance = TesseraServer(
+        tmp_path / "data", TESSERA_KEY_CACHE_TTL="0", TESSERA_KEY_PUBLISH_AHEAD=str(PUBLISH_AHEAD)
+    )
     instance.start()
     yield instance
     instance.stop()
@@ -69,10 +77,14 @@ def test_cli_errors_are_one_line_and_non_zero(server: TesseraServer) -> None:
         assert lines[0].startswith("error: no ") and "'-_0DVEMe6yiH7SztbYeBm'" in lines[0]
 
 
-def _current_rs256_key(server: TesseraServer):  # type: ignore[no-untyped-def]
-    keys = server.cli_json("keys", "list")
-    current = next(k for k in keys if k["alg"] == "RS256" and k["state"] == "current")
-    return current["kid"]
+def _rs256_keys(server: TesseraServer) -> dict[str, dict[str, Any]]:
+    """The RS256 keys that are not retired, by state."""
+    return {k["state"]: k for k in server.cli_json("keys", "list") if k["alg"] == "RS256"}
+
+
+def _published_kids(server: TesseraServer) -> set[str]:
+    document = httpx.get(f"{server.issuer}/.well-known/jwks.json").json()
+    return {key["kid"] for key in document["keys"]}
 
 
 def test_token_signed_with_current_key_verifies_with_published_jwks_across_rotation(
@@ -90,7 +102,7 @@ def test_token_signed_with_current_key_verifies_with_published_jwks_across_rotat
 
     now = int(time.time())
     claims = {"iss": server.issuer, "aud": "x", "exp": now + 60}
-    old_kid = _current_rs256_key(server)
+    old_kid = _rs256_keys(server)["current"]["kid"]
     old_token = sign_jwt(claims, signing_key(old_kid))
 
     def published() -> list[dict[str, str]]:
@@ -100,16 +112,34 @@ def test_token_signed_with_current_key_verifies_with_published_jwks_across_rotat
         old_token, build_key_set(published()), issuer=server.issuer, audience="x", typ=None, now=now
     )
     rotated = server.cli_json("keys", "rotate", "--alg", "RS256")
-    assert rotated["kid"] != old_kid
-    kids = {k["kid"] for k in published()}
-    assert {old_kid, rotated["kid"]} <= kids
+    assert rotated["state"] == "next" and rotated["kid"] != old_kid
+    assert rotated["activates_at"] == rotated["created_at"] + PUBLISH_AHEAD
+    # Only a server switches keys, when it rereads them: none has been asked anything yet.
+    assert _rs256_keys(server)["current"]["kid"] == old_kid
+    again = server.cli("keys", "rotate", "--alg", "RS256", check=False)
+    assert again.returncode == 1 and len(again.stderr.strip().splitlines()) == 1
+    assert f"key {rotated['kid']} is already next" in again.stderr
+    assert {old_kid, rotated["kid"]} <= _published_kids(server)  # Published before it signs.
+
+    time.sleep(max(0.0, rotated["activates_at"] - time.time()) + 1)
+    assert {old_kid, rotated["kid"]} <= _published_kids(server)  # The server switched here.
+    (activated,) = [
+        event
+        for event in server.cli_json("audit", "tail", "-n", "100")
+        if event["event"] == "key.activated"
+    ]
+    assert activated["detail"]["kid"] == rotated["kid"]
+    assert activated["at"] >= rotated["activates_at"]  # Never before its time.
+    keys = _rs256_keys(server)
+    assert keys["current"]["kid"] == rotated["kid"]
+    assert keys["published"]["kid"] == old_kid and keys["published"]["retires_at"] > now + 86_400
     new_token = sign_jwt(claims, signing_key(rotated["kid"]))
     for token in (old_token, new_token):
         verify_jwt(
             token, build_key_set(published()), issuer=server.issuer, audience="x", typ=None, now=now
         )
     server.cli("keys", "retire", old_kid)
-    assert old_kid not in {k["kid"] for k in published()}
+    assert old_kid not in _published_kids(server)
     with pytest.raises(JWTError):
         verify_jwt(
             old_token,
@@ -121,3 +151,42 @@ def test_token_signed_with_current_key_verifies_with_published_jwks_across_rotat
         )
     refused = server.cli("keys", "retire", rotated["kid"], check=False)
     assert refused.returncode == 1 and "current key cannot be retired" in refused.stderr
+
+
+def test_keys_rotate_now_signs_at_once_and_keeps_the_old_key_published(
+    server: TesseraServer,
+) -> None:
+    old_kid = _rs256_keys(server)["current"]["kid"]
+    upcoming = server.cli_json("keys", "rotate", "--alg", "RS256")["kid"]
+    emergency = server.cli_json("keys", "rotate", "--alg", "RS256", "--now")
+    assert emergency["state"] == "current" and emergency["replaced"]["kid"] == old_kid
+    keys = _rs256_keys(server)
+    assert keys["current"]["kid"] == emergency["kid"] and "next" not in keys
+    assert keys["published"]["kid"] == old_kid
+    kids = _published_kids(server)
+    assert {old_kid, emergency["kid"]} <= kids and upcoming not in kids
+
+
+def test_disabled_algorithms_are_refused_with_one_line(server: TesseraServer) -> None:
+    for attempt in (
+        ("clients", "create", "--name", "X", "--redirect-uri", "https://x.test/cb", *ED_ID_TOKENS),
+        ("apis", "create", "--identifier", "https://api.x.test", "--signing-alg", "EdDSA"),
+        ("keys", "rotate", "--alg", "EdDSA"),
+    ):
+        refused = server.cli(*attempt, check=False)
+        lines = refused.stderr.strip().splitlines()
+        assert refused.returncode != 0 and len(lines) == 1, refused.stderr
+        assert "EdDSA is not enabled: add it to TESSERA_SIGNING_ALGORITHMS" in lines[0]
+    subprocess.run(
+        [*TESSERA, "clients", "create", "--name", "E", "--redirect-uri", "https://e.test/cb"]
+        + list(ED_ID_TOKENS),
+        env={**server.env, "TESSERA_SIGNING_ALGORITHMS": "RS256,ES256,EdDSA"},
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    # A node that does not enable EdDSA, which a client now uses, does not start.
+    start = server.cli("serve", "--port", str(free_port()), check=False)
+    lines = start.stderr.strip().splitlines()
+    assert start.returncode == 1 and len(lines) == 1, start.stderr
+    assert lines[0].startswith("error: TESSERA_SIGNING_ALGORITHMS (now RS256, ES256) leaves out")

@@ -3,7 +3,8 @@
 DESIGN.md's scale rule: nodes hold nothing a request depends on. Node A signs the
 person in and takes the consent, node B redeems the code; a refresh at A and a reuse of
 the old refresh token at B revoke the family on both; a key rotated through A is
-published and used by B within TESSERA_KEY_CACHE_TTL; failed logins on both count toward
+published by B within TESSERA_KEY_CACHE_TTL, signs on both once its publish-ahead time
+has passed, and is switched to by one node only; failed logins on both count toward
 one throttle; X-Forwarded-For is believed only where the proxy is trusted. Then the
 same code, and the same refresh token, are fired at both nodes at once, round after
 round: one request wins each time.
@@ -12,12 +13,15 @@ round: one request wins each time.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import httpx
 import pytest
 
+from tessera.crypto.keys import decode_b64url
 from tests.conftest import fresh_postgres_url
 from tests.support.authorize import (
     PKCE,
@@ -37,11 +41,13 @@ from tests.support.cluster import (
 )
 from tests.support.grants import RegisteredClient, refresh
 from tests.support.postgres import PostgresCluster
+from tests.support.server import TesseraServer
 from tests.support.tokens import header_of
 
 pytestmark = pytest.mark.integration
 
 KEY_CACHE_TTL = 1.0
+KEY_PUBLISH_AHEAD = 4
 ROUNDS = 20
 PER_NODE = 2  # Requests per node in each round: four racers in all.
 
@@ -56,6 +62,7 @@ def cluster(
         tmp_path_factory.mktemp("two-nodes"),
         fresh_postgres_url(postgres),
         TESSERA_KEY_CACHE_TTL=str(KEY_CACHE_TTL),
+        TESSERA_KEY_PUBLISH_AHEAD=str(KEY_PUBLISH_AHEAD),
     )
     # Node A believes X-Forwarded-For from the test's address, as from nginx; node B
     # trusts no proxy, so the header must change nothing there.
@@ -108,23 +115,42 @@ async def test_flow_crosses_nodes_and_a_reuse_at_one_node_revokes_the_family_at_
             assert await introspect(at_a, web_app, token) == {"active": False}
 
 
+async def token_from(
+    node: TesseraServer, cluster: Cluster, browser: httpx.AsyncClient, web_app: RegisteredClient
+) -> dict[str, Any]:
+    pkce = PKCE()
+    code = await silent_code(browser, web_app.client_id, pkce)
+    async with cluster.client(node) as http:
+        return token_response(await redeem_code(http, web_app, code, pkce))
+
+
 async def test_key_rotated_through_one_node_is_published_and_used_by_the_other_within_ttl(
     cluster: Cluster, web_app: RegisteredClient, browser: httpx.AsyncClient
 ) -> None:
     node_a, node_b = cluster.nodes
-    rotated = node_a.cli_json("keys", "rotate", "--alg", "RS256")["kid"]
+    rotated = node_a.cli_json("keys", "rotate", "--alg", "RS256")
     committed = time.monotonic()  # The command has exited: the new key is in the database.
     async with cluster.client(node_b) as at_b:
-        while rotated not in await published_kids(at_b):
+        while rotated["kid"] not in await published_kids(at_b):
             # The bound is the TTL; the rest allows for a slow request on a busy machine.
             assert time.monotonic() - committed < KEY_CACHE_TTL + 2, "rotation not seen by B"
             await asyncio.sleep(0.05)
-        await asyncio.sleep(KEY_CACHE_TTL)  # B's signing keys were reread in the same load.
-        pkce = PKCE()
-        code = await silent_code(browser, web_app.client_id, pkce)
-        tokens = token_response(await redeem_code(at_b, web_app, code, pkce))
-    assert header_of(tokens["access_token"])["kid"] == rotated
-    assert header_of(tokens["id_token"])["kid"] == rotated
+    early = await token_from(node_b, cluster, browser, web_app)
+    signed_at = json.loads(decode_b64url(early["access_token"].split(".")[1]))["iat"]
+    if header_of(early["access_token"])["kid"] == rotated["kid"]:  # A slow machine.
+        assert signed_at >= rotated["activates_at"]
+    # Past the switch and every node's TTL: whichever node switched, both sign with it.
+    await asyncio.sleep(max(0.0, rotated["activates_at"] - time.time()) + KEY_CACHE_TTL + 0.5)
+    for node in (node_b, node_a):
+        tokens = await token_from(node, cluster, browser, web_app)
+        assert header_of(tokens["access_token"])["kid"] == rotated["kid"]
+        assert header_of(tokens["id_token"])["kid"] == rotated["kid"]
+    switches = await query(  # A kid is base64url: nothing in it needs quoting.
+        cluster.database_url,
+        f"SELECT at FROM audit_events WHERE event = 'key.activated' "
+        f"AND detail LIKE '%{rotated['kid']}%'",
+    )
+    assert len(switches) == 1 and switches[0]["at"] >= rotated["activates_at"]
 
 
 async def test_failed_logins_on_either_node_count_toward_one_throttle(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -11,16 +10,13 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
 from tessera.core.keyring import KeyRing, ensure_current_keys
-from tessera.crypto.keys import Algorithm
+from tessera.core.signing_algorithms import verify_algorithms_in_use
 from tessera.settings import Settings, ensure_secret_key, load_settings
 from tessera.store import Store, migrate
-from tessera.store.errors import DuplicateError
 from tessera.web.middleware import EdgeMiddleware
 from tessera.web.routes import routes
 from tessera.web.runtime import Runtime
 from tessera.web.templating import build_templates
-
-log = logging.getLogger("tessera")
 
 
 async def open_store(settings: Settings, *, migrate_embedded: bool = True) -> Store:
@@ -50,23 +46,32 @@ async def open_store(settings: Settings, *, migrate_embedded: bool = True) -> St
 
 
 async def open_runtime(settings: Settings, clock: Callable[[], float] = time.time) -> Runtime:
-    """Connect, make sure a current key exists for every algorithm, and load the keys."""
+    """Connect, check that no client or API signs with a disabled algorithm, make sure
+    a current key exists for every enabled one, and load the keys.
+
+    Raises:
+        AlgorithmNotEnabledError: a client or API signs with a disabled algorithm.
+        KeyDecryptionError: a key cannot be opened with this secret key.
+        SchemaOutOfDateError, StoreUnavailableError: see `open_store`.
+    """
     store = await open_store(settings)
     try:
+        algorithms = settings.enabled_algorithms
         async with store.transaction() as tx:
-            await ensure_current_keys(tx.keys, Algorithm, settings.secret_key, int(clock()))
-    except DuplicateError:
-        log.info("another node created the signing keys first")
-    keyring = KeyRing(settings.secret_key, settings.key_cache_ttl)
-    async with store.transaction() as tx:
-        await keyring.load(tx.keys, clock())
-    return Runtime(
-        settings=settings,
-        store=store,
-        keyring=keyring,
-        templates=build_templates(settings.templates_dir),
-        clock=clock,
-    )
+            await verify_algorithms_in_use(tx, algorithms)
+            await ensure_current_keys(tx.keys, algorithms, settings.secret_key, int(clock()))
+        runtime = Runtime(
+            settings=settings,
+            store=store,
+            keyring=KeyRing(settings.secret_key, settings.key_cache_ttl, algorithms),
+            templates=build_templates(settings.templates_dir),
+            clock=clock,
+        )
+        await runtime.reload_keys(clock())
+    except BaseException:
+        await store.close()
+        raise
+    return runtime
 
 
 def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) -> Starlette:

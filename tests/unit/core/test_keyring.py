@@ -23,8 +23,9 @@ class ListKeys:
     async def list(self, *, include_retired: bool = False) -> Sequence[StoredKey]:
         return [k for k in self.keys if include_retired or k.state is not KeyState.RETIRED]
 
-    async def add(self, key: StoredKey) -> None:
+    async def add(self, key: StoredKey) -> bool:
         self.keys.insert(0, key)
+        return True
 
     async def retire(self, kid: str, now: Timestamp) -> StoredKey | None:
         raise NotImplementedError
@@ -69,3 +70,32 @@ async def test_wrong_secret_key_cannot_open_keys() -> None:
     await ensure_current_keys(repo, [Algorithm.ES256], SECRET, 1)
     with pytest.raises(KeyDecryptionError):
         await KeyRing("another-secret-key-0123456789abcdef", ttl=10).load(repo, now=1)
+
+
+async def test_keyring_signs_only_with_enabled_algorithms() -> None:
+    repo = ListKeys()
+    await ensure_current_keys(repo, Algorithm, SECRET, 1)
+    ring = KeyRing(SECRET, ttl=10, algorithms=[Algorithm.RS256, Algorithm.ES256])
+    await ring.load(repo, now=1)
+    with pytest.raises(NoSigningKeyError, match="EdDSA is not enabled"):
+        ring.current(Algorithm.EDDSA)
+    assert '"alg":"EdDSA"' in ring.jwks_json  # Its tokens still verify until it retires.
+
+
+async def test_a_next_key_publishes_but_signs_only_once_current() -> None:
+    repo = ListKeys()
+    await ensure_current_keys(repo, [Algorithm.RS256], SECRET, 1)
+    ring = KeyRing(SECRET, ttl=0)
+    await ring.load(repo, now=1)
+    old = ring.current(Algorithm.RS256)
+    upcoming = new_stored_key(Algorithm.RS256, SECRET, 2, activates_at=10)
+    repo.keys.insert(0, upcoming)
+    await ring.load(repo, now=2)
+    assert upcoming.kid in ring.jwks_json and ring.current(Algorithm.RS256).kid == old.kid
+    # The same keys in new states: the switch alone must be picked up.
+    repo.keys = [
+        replace(upcoming, state=KeyState.CURRENT),
+        *(replace(k, state=KeyState.PUBLISHED) for k in repo.keys[1:]),
+    ]
+    await ring.load(repo, now=10)
+    assert ring.current(Algorithm.RS256).kid == upcoming.kid
