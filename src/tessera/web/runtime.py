@@ -73,7 +73,8 @@ class Runtime:
         return int(self.clock())
 
     async def fresh_keyring(self) -> KeyRing:
-        """The key ring, reread from the database when its TTL has passed."""
+        """The key ring, reread from the database when its TTL has passed; while another
+        request of this process rereads it, the ring as it is."""
         now = self.clock()
         if self.keyring.is_stale(now) and not self._reloading_keys.locked():
             async with self._reloading_keys:
