@@ -13,8 +13,8 @@ import uvicorn.config
 from tessera.cli.common import fail, settings, warn
 from tessera.cli.startup import address_warnings, banner
 from tessera.core.models import StoredKey
-from tessera.crypto.keys import KeyDecryptionError
 from tessera.core.signing_algorithms import AlgorithmNotEnabledError
+from tessera.crypto.keys import KeyDecryptionError
 from tessera.store.errors import SchemaOutOfDateError, StoreUnavailableError
 from tessera.web.app import create_app, open_runtime
 

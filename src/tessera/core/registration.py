@@ -57,7 +57,8 @@ def build_client(
 ) -> NewClient:
     """A new client with a generated id and, if confidential, a generated secret.
 
-    `algorithms` are the enabled signing algorithms (core.signing_algorithms). Without `auth_method` a confidential client may use either secret method. Without
+    `algorithms` are the enabled signing algorithms (core.signing_algorithms). Without
+    `auth_method` a confidential client may use either secret method. Without
     `grant_types` a client gets the code flow with refresh tokens, except a resource
     server without redirect URIs, which only introspects and so gets no grant type.
     `apis` and `resource_server_for` are API identifiers; whether those APIs exist is
