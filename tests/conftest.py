@@ -22,7 +22,6 @@ import pytest
 from starlette.applications import Starlette
 
 from tessera.core.keyring import ensure_current_keys
-from tessera.crypto.keys import Algorithm
 from tessera.settings import Settings, load_settings
 from tessera.store import Store, migrate
 from tessera.web.app import create_app
@@ -50,7 +49,10 @@ async def _seed_keys(url: str) -> None:
     store = await Store.open(url, min_size=1, max_size=1)
     try:
         async with store.transaction() as tx:
-            await ensure_current_keys(tx.keys, Algorithm, TEST_SECRET_KEY, 1_700_000_000)
+            # The keys of a deployment with the default algorithms; a test that enables
+            # another gets its key when its server starts.
+            algorithms = Settings.model_construct().enabled_algorithms
+            await ensure_current_keys(tx.keys, algorithms, TEST_SECRET_KEY, 1_700_000_000)
     finally:
         await store.close()
 

@@ -42,9 +42,7 @@ async def test_jwks_publishes_one_current_key_per_algorithm(client: httpx.AsyncC
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/jwk-set+json"
     keys = response.json()["keys"]
-    # The seeded EdDSA key no longer signs (EdDSA is off by default) but stays published
-    # until its tokens have expired (tests/flows/test_key_rotation.py).
-    assert sorted(key["alg"] for key in keys) == ["ES256", "EdDSA", "RS256"]
+    assert sorted(key["alg"] for key in keys) == ["ES256", "RS256"]  # EdDSA is off by default.
     for key in keys:
         assert key["use"] == "sig" and key["kid"]
         assert "d" not in key

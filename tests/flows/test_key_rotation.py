@@ -102,18 +102,25 @@ async def test_the_rotation_period_rotates_keys_by_itself(periodic: Settings, cl
 
 
 async def test_a_disabled_algorithm_signs_nothing_and_leaves_the_jwks_once_its_tokens_expired(
-    client: httpx.AsyncClient, rt: Runtime, clock: Clock
+    settings: Settings, clock: Clock
 ) -> None:
-    # The seeded EdDSA key was current; this node, which enables RS256 and ES256 only,
-    # took it out of signing at start-up.
-    assert rt.settings.enabled_algorithms == (Algorithm.RS256, Algorithm.ES256)
-    with pytest.raises(NoSigningKeyError, match="EdDSA is not enabled"):
-        (await rt.fresh_keyring()).current(Algorithm.EDDSA)
-    assert "OKP" in {key["kty"] for key in await jwks(client)}
-    (stopped,) = await events(rt, "key.deactivated")
-    assert stopped["alg"] == "EdDSA"
-    clock.advance(RETENTION)
-    assert sorted(key["alg"] for key in await jwks(client)) == ["ES256", "RS256"]
+    with_eddsa = create_app(
+        settings.model_copy(update={"signing_algorithms": "RS256,ES256,EdDSA"}), clock=clock
+    )
+    async with with_eddsa.router.lifespan_context(with_eddsa):
+        (await with_eddsa.state.runtime.fresh_keyring()).current(Algorithm.EDDSA)
+    # A node that enables RS256 and ES256 only takes the EdDSA key out of signing at start.
+    app = create_app(settings, clock=clock)
+    async with app.router.lifespan_context(app), http_client(app) as http:
+        rt: Runtime = app.state.runtime
+        assert rt.settings.enabled_algorithms == (Algorithm.RS256, Algorithm.ES256)
+        with pytest.raises(NoSigningKeyError, match="EdDSA is not enabled"):
+            (await rt.fresh_keyring()).current(Algorithm.EDDSA)
+        assert "OKP" in {key["kty"] for key in await jwks(http)}
+        (stopped,) = await events(rt, "key.deactivated")
+        assert stopped["alg"] == "EdDSA"
+        clock.advance(RETENTION)
+        assert sorted(key["alg"] for key in await jwks(http)) == ["ES256", "RS256"]
 
 
 async def test_the_server_does_not_start_while_a_client_signs_with_a_disabled_algorithm(

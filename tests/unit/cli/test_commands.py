@@ -137,7 +137,7 @@ def test_every_time_the_cli_prints_is_iso_8601_utc(installed: Path) -> None:
     tessera("clients", "create", "--name", "App", "--redirect-uri", "https://app.test/cb")
     listed = json.loads(tessera("keys", "list", "--json").stdout)
     old = next(key["kid"] for key in listed if key["alg"] == "RS256")
-    tessera("keys", "rotate", "--alg", "RS256")
+    tessera("keys", "rotate", "--now", "--alg", "RS256")
     assert tessera("keys", "retire", old).exit_code == 0
     times = [
         *(row["created_at"] for row in json.loads(tessera("users", "list", "--json").stdout)),
