@@ -47,7 +47,7 @@ TEMPLATE = {alg: new_stored_key(alg, TEST_SECRET_KEY, NOW - 1000) for alg in Alg
 
 @pytest.fixture
 async def store(database_url: str) -> AsyncIterator[Store]:
-    """The test database, seeded with a current key per algorithm (tests/conftest.py)."""
+    """The test database, seeded with a current key per default algorithm (tests/conftest.py)."""
     opened = await Store.open(database_url, min_size=1, max_size=4)
     yield opened
     await opened.close()
@@ -210,6 +210,8 @@ async def test_a_node_that_read_the_keys_before_another_switched_changes_and_rec
 async def test_a_disabled_algorithms_key_stops_signing_and_its_next_key_is_cancelled(
     store: Store,
 ) -> None:
+    async with store.transaction() as tx:
+        assert await tx.keys.add(TEMPLATE[EDDSA])  # Made while EdDSA was enabled.
     old = (await states(store, EDDSA))[KeyState.CURRENT]
     upcoming = await schedule(store, EDDSA)
     policy = replace(POLICY, algorithms=(RS256, ES256))
