@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -48,6 +49,7 @@ class TesseraServer:
         return result
 
     def cli_json(self, *args: str, input: str | None = None) -> Any:
+        """A command's --json output (its times are ISO 8601 UTC: see `epoch`)."""
         return json.loads(self.cli(*args, "--json", input=input).stdout)
 
     def start(self, *extra: str) -> TesseraServer:
@@ -84,3 +86,8 @@ class TesseraServer:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+def epoch(iso_time: str) -> int:
+    """Unix seconds of a time as the CLI prints it (`2026-01-31T12:00:00Z`)."""
+    return int(dt.datetime.fromisoformat(iso_time).timestamp())
