@@ -13,7 +13,7 @@ import secrets
 import sys
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator, model_validator
@@ -142,7 +142,7 @@ class Settings(BaseSettings):
         ge=0,
         description="Token requests one client IP may make per window; 0: no limit.",
     )
-    log_level: str = Field(default="info", pattern="^(debug|info|warning|error)$")
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
 
     @classmethod
     def settings_customise_sources(

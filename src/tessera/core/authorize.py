@@ -206,7 +206,7 @@ def validate_scope(raw: str | None, client: Client, api: Api | None) -> tuple[st
     names = tuple(dict.fromkeys(raw.split())) if raw else ()
     defined = OIDC_SCOPES.keys() | (api.scope_names() if api else frozenset())
     for name in names:
-        if not SCOPE_TOKEN.match(name):
+        if not SCOPE_TOKEN.fullmatch(name):
             raise InvalidScopeError("A scope is malformed.")
         if name not in defined:
             raise InvalidScopeError(f"The scope {name} is not defined.")

@@ -12,8 +12,8 @@ from tessera.core.errors import InvalidGrantError, InvalidRequestError
 from tessera.crypto.tokens import constant_time_equals, s256
 
 # RFC 7636 4.1: code-verifier = 43*128unreserved; 4.2: S256 gives 43 base64url characters.
-VERIFIER = re.compile(r"^[A-Za-z0-9\-._~]{43,128}$")
-CHALLENGE = re.compile(r"^[A-Za-z0-9_-]{43}$")
+VERIFIER = re.compile(r"[A-Za-z0-9\-._~]{43,128}")
+CHALLENGE = re.compile(r"[A-Za-z0-9_-]{43}")
 
 
 def validate_code_challenge(challenge: str | None, method: str | None) -> str:
@@ -27,7 +27,7 @@ def validate_code_challenge(challenge: str | None, method: str | None) -> str:
         raise InvalidRequestError("PKCE is required: send code_challenge with S256.")
     if method != "S256":
         raise InvalidRequestError("code_challenge_method must be S256.")
-    if not CHALLENGE.match(challenge):
+    if not CHALLENGE.fullmatch(challenge):
         raise InvalidRequestError("code_challenge must be 43 base64url characters.")
     return challenge
 
@@ -41,7 +41,7 @@ def verify_code_verifier(verifier: str | None, challenge: str) -> None:
     """
     if verifier is None:
         raise InvalidRequestError("The code_verifier parameter is required.")
-    if not VERIFIER.match(verifier):
+    if not VERIFIER.fullmatch(verifier):
         raise InvalidGrantError(detail="code_verifier is not 43-128 unreserved characters")
     if not constant_time_equals(s256(verifier), challenge):
         raise InvalidGrantError(detail="code_verifier does not match code_challenge")

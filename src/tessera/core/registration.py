@@ -19,9 +19,9 @@ from tessera.crypto.passwords import MAX_PASSWORD_LENGTH, hash_password
 from tessera.crypto.tokens import SecretKind, digest, new_id, new_secret
 
 # RFC 6749 3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
-SCOPE_TOKEN = re.compile(r"^[\x21\x23-\x5b\x5d-\x7e]{1,128}$")
-USERNAME = re.compile(r"^[A-Za-z0-9._@+-]{1,100}$")
-EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{1,63}$")
+SCOPE_TOKEN = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]{1,128}")
+USERNAME = re.compile(r"[A-Za-z0-9._@+-]{1,100}")
+EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{1,63}")
 MAX_GRACE_SECONDS = 60
 DEFAULT_GRANT_TYPES = (GrantType.AUTHORIZATION_CODE, GrantType.REFRESH_TOKEN)
 MIN_PASSWORD_LENGTH = 8
@@ -136,7 +136,7 @@ def validate_scopes(names: Iterable[str]) -> list[str]:
     """
     result = list(dict.fromkeys(names))
     for name in result:
-        if not SCOPE_TOKEN.match(name):
+        if not SCOPE_TOKEN.fullmatch(name):
             raise RegistrationError(f"scope {name!r} is not a valid scope token (RFC 6749 3.3)")
     return result
 
@@ -155,9 +155,9 @@ def build_user(
     Raises:
         RegistrationError: bad username, email or a too short or too long password.
     """
-    if not USERNAME.match(username):
+    if not USERNAME.fullmatch(username):
         raise RegistrationError("username must be 1 to 100 letters, digits or . _ @ + - characters")
-    if email is not None and not EMAIL.match(email):
+    if email is not None and not EMAIL.fullmatch(email):
         raise RegistrationError(f"email {email!r} is not a valid address")
     if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
         raise RegistrationError(

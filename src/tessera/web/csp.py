@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-_HOST = re.compile(r"^[A-Za-z0-9.\-]+$|^\[[0-9A-Fa-f:.]+\]$")
-_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*$")
+_HOST = re.compile(r"[A-Za-z0-9.\-]+|\[[0-9A-Fa-f:.]+\]")
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*")
 
 
 def page_csp(*form_targets: str) -> str:
@@ -31,13 +31,13 @@ def origin_source(uri: str) -> str | None:
         port = parts.port
     except ValueError:
         return None
-    if not _SCHEME.match(parts.scheme):
+    if not _SCHEME.fullmatch(parts.scheme):
         return None
     if parts.scheme not in ("http", "https"):
         return f"{parts.scheme}:"
     host = parts.hostname or ""
     host = f"[{host}]" if ":" in host else host
-    if "@" in parts.netloc or not _HOST.match(host):
+    if "@" in parts.netloc or not _HOST.fullmatch(host):
         return None
     return f"{parts.scheme}://{host}" + (f":{port}" if port else "")
 

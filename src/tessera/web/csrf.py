@@ -26,7 +26,7 @@ from tessera.settings import Settings
 from tessera.web.cookies import CSRF, read_cookie, set_cookie
 
 FIELD = "csrf_token"
-_TOKEN = re.compile(r"^[A-Za-z0-9_-]{43}$")
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
 _SAME_ORIGIN_FETCHES = frozenset({"same-origin", "none"})
 
 
@@ -44,7 +44,7 @@ class CSRFError(InvalidRequestError):
 def csrf_token(request: Request, settings: Settings) -> str:
     """The browser's token, or a new one if it has none (see `remember_token`)."""
     token = read_cookie(request, CSRF, settings)
-    return token if token and _TOKEN.match(token) else secrets.token_urlsafe(32)
+    return token if token and _TOKEN.fullmatch(token) else secrets.token_urlsafe(32)
 
 
 def remember_token(response: Response, token: str, settings: Settings) -> None:

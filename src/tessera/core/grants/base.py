@@ -57,7 +57,7 @@ def parse_scope(value: str) -> frozenset[str]:
         InvalidScopeError: an empty token (doubled space) or a character outside the set.
     """
     tokens = value.split(" ")
-    if not all(SCOPE_TOKEN.match(token) for token in tokens):
+    if not all(SCOPE_TOKEN.fullmatch(token) for token in tokens):
         raise InvalidScopeError("The scope parameter is malformed.")
     return frozenset(tokens)
 
