@@ -37,6 +37,8 @@ async def apps(rt: Runtime) -> dict[str, Client]:
         ("native", [("redirect_uri", "http://127.0.0.1.evil.test:8000/callback")]),
         ("native", [("redirect_uri", "http://user@127.0.0.1:8000/callback")]),
         ("native", [("redirect_uri", "http://127.0.0.1:8000/other")]),
+        ("native", [("redirect_uri", "http://127.0.0.1:8000/call\nback")]),
+        ("native", [("redirect_uri", "HTTP://127.0.0.1:8000/callback")]),
     ],
     ids=[
         "no-client",
@@ -51,6 +53,8 @@ async def apps(rt: Runtime) -> dict[str, Client]:
         "loopback-lookalike",
         "loopback-userinfo",
         "loopback-other-path",
+        "loopback-newline",
+        "loopback-scheme-case",
     ],
 )
 async def test_an_untrusted_redirect_uri_gets_a_page_not_a_redirect(

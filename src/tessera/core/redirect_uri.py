@@ -7,11 +7,18 @@ private-use scheme).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from urllib.parse import SplitResult, urlencode, urlsplit
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 MAX_REDIRECT_URI_LENGTH = 2000
+MAX_PORT = 65535
+# A loopback redirect URI as written: scheme and host, then an optional port (1 to 5
+# digits, no leading zero), then the path and query, which may not hold a fragment.
+LOOPBACK_URI = re.compile(
+    r"(http://(?:127\.0\.0\.1|\[::1\]|localhost))(?::([1-9][0-9]{0,4}))?([/?][^#]*)?"
+)
 
 
 class InvalidRedirectURIValueError(ValueError):
@@ -23,14 +30,6 @@ def _split(uri: str) -> SplitResult | None:
         return urlsplit(uri)
     except ValueError:
         return None
-
-
-def _has_valid_port(parts: SplitResult) -> bool:
-    """No port, or a number a native app can listen on (urlsplit checks it lazily)."""
-    try:
-        return parts.port is None or parts.port > 0
-    except ValueError:
-        return False
 
 
 def is_loopback(parts: SplitResult) -> bool:
@@ -74,28 +73,27 @@ def validate_redirect_uri(uri: str, *, public: bool) -> str | None:
 
 
 def match_redirect_uri(registered: tuple[str, ...], candidate: str, *, public: bool) -> bool:
-    """True if `candidate` is registered: exact string match, or for a public (native)
-    client's loopback URI, equal in everything but the port (RFC 8252 7.3)."""
+    """True if `candidate` is registered: the same string, or for a public (native)
+    client's loopback URI the same string but for the port (RFC 8252 7.3).
+
+    The strings are compared as written, never parsed and normalised: the candidate is
+    where the response goes, so it is the string that must have been registered.
+    """
     if candidate in registered:
         return True
     if not public:
         return False
-    wanted = _split(candidate)
-    if wanted is None or not is_loopback(wanted) or "#" in candidate or not _has_valid_port(wanted):
-        return False
-    for uri in registered:
-        have = _split(uri)
-        if (
-            have is not None
-            and is_loopback(have)
-            and have.hostname == wanted.hostname
-            and have.path == wanted.path
-            and have.query == wanted.query
-            and wanted.username is None
-            and wanted.password is None
-        ):
-            return True
-    return False
+    wanted = _without_port(candidate)
+    return wanted is not None and any(_without_port(uri) == wanted for uri in registered)
+
+
+def _without_port(uri: str) -> str | None:
+    """A loopback URI with its port cut out of the string; None for any other URI, or
+    for a port no app can listen on."""
+    found = LOOPBACK_URI.fullmatch(uri)
+    if found is None or int(found[2] or 0) > MAX_PORT:
+        return None
+    return found[1] + (found[3] or "")
 
 
 def add_query(uri: str, params: Iterable[tuple[str, str]]) -> str:

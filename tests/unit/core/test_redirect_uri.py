@@ -100,6 +100,14 @@ REGISTERED = ("https://app.example.com/cb", "http://127.0.0.1/native")
         ("http://127.0.0.1:abc/native", True, False),
         ("http://127.0.0.1:99999/native", True, False),
         ("http://127.0.0.1:0/native", True, False),
+        ("http://127.0.0.1/native", True, True),
+        ("http://127.0.0.1:65535/native", True, True),
+        ("http://127.0.0.1:51234/nat\nive", True, False),
+        ("http://127.0.0.1:51234/nat\tive", True, False),
+        ("http://127.0.0.1:51234/native?", True, False),
+        ("HTTP://127.0.0.1:51234/native", True, False),
+        ("http://127.0.0.1:08080/native", True, False),
+        ("http://127.0.0.1:/native", True, False),
     ],
     ids=[
         "exact",
@@ -119,6 +127,15 @@ REGISTERED = ("https://app.example.com/cb", "http://127.0.0.1/native")
         "loopback-port-not-a-number",
         "loopback-port-out-of-range",
         "loopback-port-zero",
+        "loopback-no-port",
+        "loopback-highest-port",
+        # urlsplit drops tabs and newlines, and reads the next four as the registered URI.
+        "loopback-newline-in-path",
+        "loopback-tab-in-path",
+        "loopback-empty-query",
+        "loopback-scheme-case",
+        "loopback-port-leading-zero",
+        "loopback-empty-port",
     ],
 )
 def test_redirect_uri_matching_is_exact_except_native_loopback_ports(
