@@ -209,7 +209,8 @@ def validate_scope(raw: str | None, client: Client, api: Api | None) -> tuple[st
         if not SCOPE_TOKEN.fullmatch(name):
             raise InvalidScopeError("A scope is malformed.")
         if name not in defined:
-            raise InvalidScopeError(f"The scope {name} is not defined.")
+            # The name is the sender's: it goes to the log, not into the description.
+            raise InvalidScopeError("A requested scope is not defined.", detail=f"scope {name}")
         if client.allowed_scopes is not None and name not in client.allowed_scopes:
             raise InvalidScopeError(f"The client may not request the scope {name}.")
     if api is None and "openid" not in names:

@@ -287,6 +287,12 @@ def test_another_apis_scopes_are_not_defined() -> None:
         validate_scope("openid read:y", CONFIDENTIAL, API)
 
 
+def test_an_undefined_scope_is_refused_without_echoing_it() -> None:
+    with pytest.raises(InvalidScopeError) as raised:
+        validate_scope("openid Call_0800_to_unlock", CONFIDENTIAL, API)
+    assert raised.value.description == "A requested scope is not defined."
+
+
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [

@@ -32,10 +32,23 @@ def test_long_values_are_allowed_where_expected() -> None:
     assert parse_params([("token", "t" * 8192)])["token"] == "t" * 8192
 
 
-def test_error_descriptions_never_echo_unsafe_names() -> None:
+@pytest.mark.parametrize(
+    ("pairs", "description"),
+    [
+        ([("scope", "a"), ("scope", "b")], "The scope parameter is repeated."),
+        ([("Visit_evil.test", "a"), ("Visit_evil.test", "b")], "A parameter is repeated."),
+        ([("Visit_evil.test", "a" * 2049)], "A parameter is too long."),
+        ([("Visit_evil.test", "a\x00")], "A parameter is malformed."),
+        ([('"\\\x01', "a"), ('"\\\x01', "b")], "A parameter is repeated."),
+    ],
+    ids=["known", "unknown-repeated", "unknown-too-long", "unknown-nul", "control-characters"],
+)
+def test_error_descriptions_name_only_known_parameters(
+    pairs: list[tuple[str, str]], description: str
+) -> None:
     with pytest.raises(InvalidRequestError) as raised:
-        parse_params([('"\\\x01', "a"), ('"\\\x01', "b")])
-    assert raised.value.description == "The a parameter is repeated."
+        parse_params(pairs)
+    assert raised.value.description == description
 
 
 def test_require_names_the_missing_parameter() -> None:
