@@ -85,11 +85,16 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
         finally:
             await app.state.runtime.store.close()
 
-    return Starlette(
+    app = Starlette(
         routes=routes,
         middleware=[Middleware(EdgeMiddleware)],
         lifespan=lifespan,
     )
+    # Starlette would answer `/authorize/` with a 307 to `/authorize` on whatever host
+    # the Host header names, repeating a POST there (RFC 9700 4.12). Such a path is
+    # unknown, and gets a 404 like any other.
+    app.router.redirect_slashes = False
+    return app
 
 
 def app_from_env() -> Starlette:
