@@ -28,6 +28,8 @@ from tests.support.grants import API_ID, REDIRECT_URI, add_api
 from tests.support.pages import form_of, parse_page
 from tests.support.tokens import claims_of
 
+NATIVE_URI = "http://127.0.0.1/callback"
+
 
 @pytest.fixture
 async def person(rt: Runtime) -> User:
@@ -123,6 +125,26 @@ async def test_a_first_party_client_never_shows_the_consent_page(
     console = await add_app(rt.store, name="Console", first_party=True)
     start = await client.get("/authorize", params=request_params(console.client_id))
     assert callback(await sign_in(client, await follow(client, start)))["code"]
+
+
+@pytest.mark.parametrize("first_party", [False, True], ids=["third-party", "first-party"])
+async def test_a_native_app_is_shown_the_consent_page_every_time(
+    client: httpx.AsyncClient, rt: Runtime, person: User, first_party: bool
+) -> None:
+    native = await add_app(
+        rt.store, name="Terminal", first_party=first_party, redirect_uris=(NATIVE_URI,)
+    )
+    first = request_params(native.client_id, redirect_uri="http://127.0.0.1:50001/callback")
+    assert (await sign_in_and_consent(client, first))["code"]
+    # Any app on the device can send the same client_id with a port of its own.
+    other_port = "http://127.0.0.1:50002/callback"
+    again = await client.get(
+        "/authorize", params=request_params(native.client_id, redirect_uri=other_port)
+    )
+    assert location(again).startswith("/u/consent?")
+    page = await follow(client, again)
+    assert "Terminal" in page.text and "127.0.0.1:50002" in page.text
+    assert callback(await submit(client, page, decision="allow"), other_port)["code"]
 
 
 async def test_single_sign_on_reaches_a_second_client_without_a_login(

@@ -62,6 +62,18 @@ async def test_prompt_none_without_consent_is_consent_required(
     assert callback(response)["error"] == "consent_required"
 
 
+async def test_prompt_none_for_a_native_app_is_consent_required_even_when_remembered(
+    client: httpx.AsyncClient, rt: Runtime, app_client: Client
+) -> None:
+    native = await add_app(rt.store, redirect_uris=("http://127.0.0.1/callback",))
+    port = "http://127.0.0.1:50001/callback"
+    await sign_in_and_consent(client, request_params(native.client_id, redirect_uri=port))
+    response = await client.get(
+        "/authorize", params=request_params(native.client_id, redirect_uri=port, prompt="none")
+    )
+    assert callback(response, port)["error"] == "consent_required"
+
+
 async def test_prompt_none_with_a_session_and_consent_issues_a_code(
     client: httpx.AsyncClient, app_client: Client
 ) -> None:

@@ -125,9 +125,15 @@ def follow_ups(
     url: str,
     token: dict[str, Any],
 ) -> None:
-    """Single sign-on and the prompts, a denial, then logout: all on the same session."""
-    assert at_client(authorize(browser, url, prompt="none"))["code"]
-    assert at_client(authorize(browser, url, max_age="3600"))["code"]
+    """Single sign-on and the prompts, a denial, then logout: all on the same session.
+
+    The client is a native app, which is never approved silently (RFC 8252 8.6): the
+    session spares the person the login page, not the consent page.
+    """
+    assert at_client(authorize(browser, url, prompt="none"))["error"] == "consent_required"
+    consent = page_after(browser, authorize(browser, url, max_age="3600"))
+    assert consent.url.path == "/u/consent"
+    assert at_client(submit(browser, consent, decision="allow"))["code"]
     again = page_after(browser, authorize(browser, url, prompt="login"))
     assert "Sign in" in again.text
     assert page_after(browser, authorize(browser, url, max_age="0")).url.path == "/u/login"

@@ -52,7 +52,9 @@ def create(
     name: str = typer.Option(..., "--name", help="Shown to users on the consent page."),
     redirect_uri: list[str] = typer.Option([], "--redirect-uri", help="Repeat for several."),
     public: bool = typer.Option(False, "--public", help="No secret (SPA, native); PKCE only."),
-    first_party: bool = typer.Option(False, "--first-party", help="Skip the consent page."),
+    first_party: bool = typer.Option(
+        False, "--first-party", help="Skip the consent page (native apps still see it)."
+    ),
     auth_method: AuthMethod | None = typer.Option(
         None,
         "--token-endpoint-auth-method",

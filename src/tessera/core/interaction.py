@@ -4,7 +4,7 @@ The policy is a short list of named checks, and the login and consent pages only
 out what it decides. Login comes first: with no session there is nobody to ask for
 consent. OIDC Core 3.1.2.1 for `prompt` and `max_age`; under `prompt=none` a needed
 interaction becomes the error the client asked for (login_required, consent_required)
-instead of a page.
+instead of a page. RFC 8252 8.6 for native apps, whose consent is never taken as given.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from tessera.core.authorize import AuthorizationRequest
 from tessera.core.errors import ConsentRequiredError, LoginRequiredError
 from tessera.core.models import Consent, Prompt, Session, Timestamp
+from tessera.core.redirect_uri import is_native_redirect_uri
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,9 +54,17 @@ def login_reason(
 def consent_reason(request: AuthorizationRequest, consent: Consent | None) -> str | None:
     """Why the person must consent, or None.
 
-    First-party clients are the operator's own apps and never ask. Otherwise a remembered
-    consent for this client and audience must cover every requested scope.
+    A public client answered on a loopback or private-use-scheme URI asks every time,
+    even a first-party one: any app on the device can send its client_id and receive
+    that redirect, so neither an earlier consent nor the operator's trust in the real
+    app says who is asking now. Other first-party clients are the operator's own apps
+    and never ask. Otherwise a remembered consent for this client and audience must
+    cover every requested scope.
     """
+    # RFC 8252 8.6: "unless the identity of the client can be proven, the request SHOULD
+    # be processed as if no previous request had been approved."
+    if request.client.is_public and is_native_redirect_uri(request.target.redirect_uri):
+        return "native_client"
     if request.client.first_party:
         return None
     if Prompt.CONSENT in request.prompt:

@@ -36,6 +36,14 @@ def is_loopback(parts: SplitResult) -> bool:
     return parts.scheme == "http" and (parts.hostname or "") in LOOPBACK_HOSTS
 
 
+def is_native_redirect_uri(uri: str) -> bool:
+    """True for a loopback or private-use-scheme URI (RFC 8252 7.1, 7.3): any app on the
+    device can listen on a loopback port or claim a scheme, so the URI does not tell
+    which app receives the response."""
+    parts = _split(uri)
+    return parts is not None and (is_loopback(parts) or parts.scheme not in ("http", "https"))
+
+
 def validate_redirect_uri(uri: str, *, public: bool) -> str | None:
     """Check a redirect URI for registration; return a warning for people, or None.
 

@@ -10,7 +10,7 @@ import pytest
 from tessera.core.authorize import AuthorizationRequest, ResponseTarget
 from tessera.core.errors import ConsentRequiredError, LoginRequiredError
 from tessera.core.interaction import Interaction, required_interaction
-from tessera.core.models import Client, Consent, Prompt, ResponseMode, Session
+from tessera.core.models import AuthMethod, Client, Consent, Prompt, ResponseMode, Session
 
 NOW = 1_800_000_000
 CLIENT = Client(client_id="app", name="App", redirect_uris=("https://app.test/cb",))
@@ -133,3 +133,31 @@ def test_max_age_zero_asks_even_within_the_second_of_the_last_login() -> None:
     just_now = replace(SESSION, auth_time=NOW)
     assert ask(session=just_now, max_age=0) == Interaction(Prompt.LOGIN, "max_age")
     assert ask(session=just_now, max_age=1) is None
+
+
+def native(redirect_uri: str, **client: Any) -> AuthorizationRequest:
+    """REQUEST from a public client answered on `redirect_uri`."""
+    app = replace(CLIENT, redirect_uris=(redirect_uri,), **client)
+    return replace(REQUEST, target=replace(REQUEST.target, client=app, redirect_uri=redirect_uri))
+
+
+@pytest.mark.parametrize(
+    "redirect_uri",
+    ["http://127.0.0.1:51234/cb", "http://[::1]:8080/cb", "http://localhost/cb", "com.example:/cb"],
+    ids=["ipv4-loopback", "ipv6-loopback", "localhost", "private-use-scheme"],
+)
+def test_a_native_public_client_asks_for_consent_every_time(redirect_uri: str) -> None:
+    asked = Interaction(Prompt.CONSENT, "native_client")
+    assert ask(native(redirect_uri)) == asked
+    # The operator's trust in the real app says nothing about the app now asking.
+    assert ask(native(redirect_uri, first_party=True)) == asked
+    with pytest.raises(ConsentRequiredError):
+        ask(native(redirect_uri), prompt={Prompt.NONE})
+
+
+def test_remembered_consent_holds_where_the_redirect_identifies_the_client() -> None:
+    assert ask(native("https://app.test/cb")) is None
+    # A confidential client proves who it is when it redeems the code.
+    assert (
+        ask(native("http://127.0.0.1:51234/cb", auth_method=AuthMethod.CLIENT_SECRET_BASIC)) is None
+    )
