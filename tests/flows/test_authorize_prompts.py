@@ -1,6 +1,9 @@
-"""prompt=none|login|consent, max_age and login_hint (OIDC Core 3.1.2.1), both engines."""
+"""prompt=none|login|consent, max_age, login_hint and id_token_hint (OIDC Core 3.1.2.1),
+both engines."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import httpx
 import pytest
@@ -167,3 +170,64 @@ async def test_login_hint_fills_in_the_username(
             decision="allow",
         )
     )["code"]
+
+
+async def tokens_of_alice(http: httpx.AsyncClient, app_client: Client) -> dict[str, Any]:
+    """Alice signs in and consents; the tokens the app receives."""
+    pkce = PKCE()
+    code = (await sign_in_and_consent(http, request_params(app_client.client_id, pkce)))["code"]
+    return await redeem(http, app_client.client_id, code, pkce)
+
+
+async def bob_signs_in(http: httpx.AsyncClient, rt: Runtime, app_client: Client) -> None:
+    """Bob takes over the browser, and consents for himself."""
+    await add_person(rt.store, "bob")
+    start = await http.get(
+        "/authorize", params=request_params(app_client.client_id, prompt="login")
+    )
+    consent = await follow(http, await sign_in(http, await follow(http, start), "bob"))
+    assert callback(await submit(http, consent, decision="allow"))["code"]
+
+
+async def test_prompt_none_with_a_hint_for_someone_else_is_login_required(
+    client: httpx.AsyncClient, rt: Runtime, app_client: Client
+) -> None:
+    hint = (await tokens_of_alice(client, app_client))["id_token"]
+    await bob_signs_in(client, rt, app_client)
+    response = await client.get(
+        "/authorize",
+        params=request_params(app_client.client_id, prompt="none", id_token_hint=hint),
+    )
+    assert callback(response)["error"] == "login_required"
+
+
+async def test_a_hint_for_someone_else_asks_for_a_sign_in_until_that_person_signs_in(
+    client: httpx.AsyncClient, rt: Runtime, app_client: Client, clock: Clock
+) -> None:
+    hint = (await tokens_of_alice(client, app_client))["id_token"]
+    await bob_signs_in(client, rt, app_client)
+    pkce = PKCE()
+    start = await client.get(
+        "/authorize", params=request_params(app_client.client_id, pkce, id_token_hint=hint)
+    )
+    assert location(start).startswith("/u/login?")
+    # The parked request still carries the hint: bob signing in again does not answer it.
+    again = await sign_in(client, await follow(client, start), "bob")
+    assert location(again).startswith("/u/login?")
+    code = callback(await sign_in(client, await follow(client, again)))["code"]
+    tokens = await redeem(client, app_client.client_id, code, pkce)
+    keys = (await rt.fresh_keyring()).verification_keys
+    alice = claims_of(hint, keys, ISSUER, clock.now)["sub"]
+    assert claims_of(tokens["id_token"], keys, ISSUER, clock.now)["sub"] == alice
+
+
+async def test_an_id_token_hint_tessera_did_not_issue_is_invalid_request(
+    client: httpx.AsyncClient, app_client: Client
+) -> None:
+    access_token = (await tokens_of_alice(client, app_client))["access_token"]
+    for hint in ("not.a.jwt", access_token):
+        response = await client.get(
+            "/authorize", params=request_params(app_client.client_id, id_token_hint=hint)
+        )
+        answer = callback(response)
+        assert answer["error"] == "invalid_request" and answer["state"] == "state-1"

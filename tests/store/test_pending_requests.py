@@ -12,8 +12,7 @@ from tessera.core.pending import finish, load_pending, park
 from tessera.core.registration import build_client
 from tessera.crypto.tokens import s256
 from tessera.store import Store
-
-NOW = 1_800_000_000
+from tests.support.hints import HINTS, NOW, id_token
 
 
 @pytest.fixture
@@ -23,8 +22,9 @@ async def store(database_url: str) -> AsyncIterator[Store]:
     await opened.close()
 
 
-async def test_a_parked_request_is_picked_up_once(store: Store) -> None:
+async def test_a_parked_request_is_picked_up_once_with_its_id_token_hint(store: Store) -> None:
     client = build_client(name="App", redirect_uris=["https://app.test/cb"], now=NOW).client
+    token = id_token()
     params = {
         "response_type": "code",
         "client_id": client.client_id,
@@ -33,23 +33,27 @@ async def test_a_parked_request_is_picked_up_once(store: Store) -> None:
         "state": "s",
         "code_challenge": s256("v" * 43),
         "code_challenge_method": "S256",
+        "id_token_hint": token,
     }
-    request = validate_authorization_request(build_target(client, params.items()), params, None)
+    target = build_target(client, params.items())
+    request = validate_authorization_request(target, params, None, HINTS.verify(token, NOW))
     async with store.transaction() as tx:
         await tx.clients.add(client)
         interaction_id = await park(tx, request, now=NOW, lifetime=60, login_sid="sid-1")
     async with store.transaction() as tx:
-        pending = await load_pending(tx, interaction_id, NOW + 59)
+        pending = await load_pending(tx, interaction_id, NOW + 59, HINTS)
         assert pending.request == request and pending.login_sid == "sid-1"
+        assert pending.request.id_token_hint is not None
+        assert pending.request.id_token_hint.subject == "alice"
         await finish(tx, pending)
         with pytest.raises(UnknownInteractionError):
             await finish(tx, pending)
         with pytest.raises(UnknownInteractionError):
-            await load_pending(tx, interaction_id, NOW)
+            await load_pending(tx, interaction_id, NOW, HINTS)
 
 
 async def test_an_expired_or_made_up_id_is_unknown(store: Store) -> None:
     async with store.transaction() as tx:
         for made_up in (None, "", "tsr_ix_" + "A" * 43, "x" * 65):
             with pytest.raises(UnknownInteractionError):
-                await load_pending(tx, made_up, NOW)
+                await load_pending(tx, made_up, NOW, HINTS)

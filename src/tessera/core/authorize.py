@@ -1,5 +1,5 @@
 """The authorization request: RFC 6749 4.1.1, OIDC Core 3.1.2.1, PKCE (RFC 7636 4.3),
-resource indicators (RFC 8707 2) and the form_post response mode.
+resource indicators (RFC 8707 2), the id_token_hint and the form_post response mode.
 
 Validation runs in the order RFC 6749 4.1.2.1 asks for. `resolve_target` first settles
 where a response may go; a missing or unknown client, or a redirect URI the client did
@@ -25,7 +25,16 @@ from tessera.core.errors import (
     UnknownClientError,
     UnsupportedResponseTypeError,
 )
-from tessera.core.models import OIDC_SCOPES, Api, Client, GrantType, Prompt, ResponseMode
+from tessera.core.id_token_hint import INVALID_HINT, HintVerifier, IdTokenHint
+from tessera.core.models import (
+    OIDC_SCOPES,
+    Api,
+    Client,
+    GrantType,
+    Prompt,
+    ResponseMode,
+    Timestamp,
+)
 from tessera.core.params import MAX_VALUE_LENGTH, parse_params, require
 from tessera.core.pkce import validate_code_challenge
 from tessera.core.ports import ApiRepo, ClientRepo
@@ -61,6 +70,7 @@ class AuthorizationRequest:
     prompt: frozenset[Prompt] = frozenset()
     max_age: int | None = None
     login_hint: str | None = None
+    id_token_hint: IdTokenHint | None = None
 
     @property
     def client(self) -> Client:
@@ -116,30 +126,43 @@ def build_target(client: Client | None, pairs: Iterable[tuple[str, str]]) -> Res
 
 
 async def parse_authorization_request(
-    target: ResponseTarget, pairs: Iterable[tuple[str, str]], apis: ApiRepo
+    target: ResponseTarget,
+    pairs: Iterable[tuple[str, str]],
+    apis: ApiRepo,
+    hints: HintVerifier,
+    *,
+    now: Timestamp,
 ) -> AuthorizationRequest:
-    """Look up the API the request names, then `validate_authorization_request`.
+    """Look up the API the request names and verify its id_token_hint, then
+    `validate_authorization_request`.
 
     Raises:
-        InvalidRequestError: repeated or oversized parameters (core.params); and see
+        InvalidRequestError: repeated or oversized parameters (core.params), an
+            id_token_hint tessera did not issue (core.id_token_hint); and see
             validate_authorization_request.
     """
     params = parse_params(pairs)
     identifier = params.get("audience") or params.get("resource")
     api = await apis.get_by_identifier(identifier) if identifier else None
-    return validate_authorization_request(target, params, api)
+    token = params.get("id_token_hint")
+    hint = hints.verify(token, now) if token is not None else None
+    return validate_authorization_request(target, params, api, hint)
 
 
 def validate_authorization_request(
-    target: ResponseTarget, params: Mapping[str, str], api: Api | None
+    target: ResponseTarget,
+    params: Mapping[str, str],
+    api: Api | None,
+    hint: IdTokenHint | None = None,
 ) -> AuthorizationRequest:
     """Validate everything but the client and redirect URI, which `target` vouches for.
 
-    `api` is the registered API the audience or resource names, if there is one.
+    `api` is the registered API the audience or resource names, if there is one; `hint`
+    is the request's id_token_hint, verified.
 
     Raises (each redirectable to `target`):
         InvalidRequestError: a bad response_mode, prompt or max_age; PKCE missing or
-            not S256; audience and resource that differ.
+            not S256; audience and resource that differ; an id_token_hint not verified.
         RequestNotSupportedError, RequestURINotSupportedError: request objects.
         UnsupportedResponseTypeError: response_type other than `code`.
         UnauthorizedClientError: the client may not use the code flow.
@@ -158,6 +181,8 @@ def validate_authorization_request(
         params.get("code_challenge"), params.get("code_challenge_method")
     )
     validate_audience(params, api)
+    if (hint.token if hint else None) != params.get("id_token_hint"):
+        raise InvalidRequestError(INVALID_HINT, detail="the id_token_hint was not verified")
     return AuthorizationRequest(
         target=target,
         api=api,
@@ -167,6 +192,7 @@ def validate_authorization_request(
         prompt=parse_prompt(params.get("prompt")),
         max_age=parse_max_age(params.get("max_age")),
         login_hint=params.get("login_hint"),
+        id_token_hint=hint,
     )
 
 

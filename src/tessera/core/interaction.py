@@ -2,9 +2,10 @@
 
 The policy is a short list of named checks, and the login and consent pages only carry
 out what it decides. Login comes first: with no session there is nobody to ask for
-consent. OIDC Core 3.1.2.1 for `prompt` and `max_age`; under `prompt=none` a needed
-interaction becomes the error the client asked for (login_required, consent_required)
-instead of a page. RFC 8252 8.6 for native apps, whose consent is never taken as given.
+consent. OIDC Core 3.1.2.1 for `prompt`, `max_age` and `id_token_hint`; under
+`prompt=none` a needed interaction becomes the error the client asked for
+(login_required, consent_required) instead of a page. RFC 8252 8.6 for native apps,
+whose consent is never taken as given.
 """
 
 from __future__ import annotations
@@ -34,11 +35,17 @@ def login_reason(
 ) -> str | None:
     """Why the person must sign in, or None.
 
-    `login_sid` is the session signed in while handling this very request: it satisfies
-    `prompt=login` and `max_age`, which would otherwise ask again and again.
+    A request whose id_token_hint names someone else than the signed-in person asks for
+    a sign-in, even right after one: the code must not go to another person than the
+    client asked about (OIDC Core 3.1.2.2). `login_sid` is the session signed in while
+    handling this very request: it satisfies `prompt=login` and `max_age`, which would
+    otherwise ask again and again.
     """
     if session is None:
         return "no_session"
+    hint = request.id_token_hint
+    if hint is not None and hint.subject != session.user_id:
+        return "id_token_hint_names_another_user"
     if session.sid == login_sid:
         return None
     if Prompt.LOGIN in request.prompt:

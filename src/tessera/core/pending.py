@@ -3,7 +3,7 @@
 A request is parked as the parameters it was made with, under the digest of a random
 id; the id travels in the page URLs and forms, so a database dump reveals no usable one.
 Picking it up validates it again, so a client, redirect URI, API or scope removed in the
-meantime fails as it would have at /authorize.
+meantime fails as it would have at /authorize, and its id_token_hint is verified again.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from tessera.core.authorize import AuthorizationRequest, parse_authorization_request, resolve_target
 from tessera.core.errors import UnknownInteractionError
+from tessera.core.id_token_hint import HintVerifier
 from tessera.core.models import Timestamp
 from tessera.core.ports import Repos
 from tessera.crypto.tokens import SecretKind, digest, new_secret
@@ -40,6 +41,7 @@ def build_params(request: AuthorizationRequest) -> dict[str, str]:
         "prompt": " ".join(sorted(request.prompt)) or None,
         "max_age": None if request.max_age is None else str(request.max_age),
         "login_hint": request.login_hint,
+        "id_token_hint": request.id_token_hint.token if request.id_token_hint else None,
     }
     return {
         "response_type": "code",
@@ -67,7 +69,9 @@ async def park(
     return interaction_id
 
 
-async def load_pending(repos: Repos, interaction_id: str | None, now: Timestamp) -> PendingRequest:
+async def load_pending(
+    repos: Repos, interaction_id: str | None, now: Timestamp, hints: HintVerifier
+) -> PendingRequest:
     """The unexpired request parked under this id, validated again.
 
     Raises:
@@ -84,7 +88,7 @@ async def load_pending(repos: Repos, interaction_id: str | None, now: Timestamp)
     target = await resolve_target(pairs, repos.clients)
     return PendingRequest(
         interaction_id=interaction_id,
-        request=await parse_authorization_request(target, pairs, repos.apis),
+        request=await parse_authorization_request(target, pairs, repos.apis, hints, now=now),
         login_sid=stored["login_sid"],
     )
 

@@ -17,6 +17,7 @@ from tessera.core.authorization_response import (
 )
 from tessera.core.authorize import AuthorizationRequest, ResponseTarget
 from tessera.core.errors import OAuthError
+from tessera.core.id_token_hint import HintVerifier
 from tessera.core.interaction import login_reason, required_interaction
 from tessera.core.models import Prompt, ResponseMode, Session, Timestamp
 from tessera.core.pending import PendingRequest, park
@@ -85,6 +86,17 @@ async def signed_in_session(
     session = await load_session(repos.sessions, cookie, now)
     reason = login_reason(pending.request, session, now=now, login_sid=pending.login_sid)
     return session if reason is None else None
+
+
+async def hint_verifier(request: Request) -> HintVerifier:
+    """How this server checks an id_token_hint. Called before a transaction opens: the
+    key ring may have to be reread in one of its own."""
+    rt = runtime(request)
+    return HintVerifier(
+        keys=(await rt.fresh_keyring()).verification_keys,
+        issuer=rt.settings.issuer,
+        max_age=rt.settings.session_lifetime,
+    )
 
 
 def interaction_url(page: str, interaction_id: str) -> str:

@@ -31,6 +31,7 @@ from tessera.core.errors import (
     UnknownClientError,
     UnsupportedResponseTypeError,
 )
+from tessera.core.id_token_hint import IdTokenHint
 from tessera.core.metadata import build_openid_configuration
 from tessera.core.models import Api, ApiScope, AuthMethod, Client, GrantType, Prompt, ResponseMode
 from tessera.crypto.keys import Algorithm
@@ -169,6 +170,14 @@ def test_the_seed_request_validates() -> None:
     assert request.max_age == 0 and request.login_hint == "alice"
 
 
+def test_a_verified_id_token_hint_is_kept_with_the_request() -> None:
+    hint = IdTokenHint(token="h.e.s", subject="alice")
+    request = validate_authorization_request(target(), valid(id_token_hint=hint.token), API, hint)
+    assert request.id_token_hint == hint
+    with pytest.raises(InvalidRequestError):  # A hint the request did not send.
+        validate_authorization_request(target(), valid(), API, hint)
+
+
 def test_resource_names_the_api_like_audience() -> None:
     assert validate(audience=None, resource=API.identifier).audience == API.identifier
 
@@ -203,6 +212,7 @@ def test_without_an_api_the_token_is_for_userinfo_only() -> None:
         ({"prompt": "none login"}, API, InvalidRequestError),
         ({"max_age": "-1"}, API, InvalidRequestError),
         ({"max_age": "soon"}, API, InvalidRequestError),
+        ({"id_token_hint": "h.e.s"}, API, InvalidRequestError),
     ],
     ids=[
         "request-object",
@@ -227,6 +237,7 @@ def test_without_an_api_the_token_is_for_userinfo_only() -> None:
         "prompt-none-combined",
         "negative-max-age",
         "non-numeric-max-age",
+        "unverified-id-token-hint",
     ],
 )
 def test_invalid_requests_raise_a_redirectable_error(

@@ -9,6 +9,7 @@ import pytest
 
 from tessera.core.authorize import AuthorizationRequest, ResponseTarget
 from tessera.core.errors import ConsentRequiredError, LoginRequiredError
+from tessera.core.id_token_hint import IdTokenHint
 from tessera.core.interaction import Interaction, required_interaction
 from tessera.core.models import AuthMethod, Client, Consent, Prompt, ResponseMode, Session
 
@@ -161,3 +162,20 @@ def test_remembered_consent_holds_where_the_redirect_identifies_the_client() -> 
     assert (
         ask(native("http://127.0.0.1:51234/cb", auth_method=AuthMethod.CLIENT_SECRET_BASIC)) is None
     )
+
+
+def hinted(subject: str) -> AuthorizationRequest:
+    return replace(REQUEST, id_token_hint=IdTokenHint(token="h.e.s", subject=subject))
+
+
+def test_a_hint_for_the_signed_in_person_needs_nothing() -> None:
+    assert ask(hinted("u1")) is None
+    assert ask(hinted("u1"), prompt={Prompt.NONE}) is None
+
+
+def test_a_hint_for_someone_else_asks_for_a_sign_in_even_right_after_one() -> None:
+    asked = Interaction(Prompt.LOGIN, "id_token_hint_names_another_user")
+    assert ask(hinted("u2")) == asked
+    assert ask(hinted("u2"), login_sid=SESSION.sid) == asked
+    with pytest.raises(LoginRequiredError):
+        ask(hinted("u2"), prompt={Prompt.NONE})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tessera.core.authorize import build_target, validate_authorization_request
+from tessera.core.id_token_hint import IdTokenHint
 from tessera.core.models import Api, ApiScope, Client, Prompt, ResponseMode
 from tessera.core.pending import build_params
 from tessera.crypto.tokens import s256
@@ -61,3 +62,23 @@ def test_round_trip_keeps_prompt_and_mode() -> None:
     assert build_params(request)["prompt"] == "none"
     assert request.prompt == {Prompt.NONE}
     assert request.target.response_mode is ResponseMode.FORM_POST
+
+
+def test_the_id_token_hint_is_parked_with_the_request() -> None:
+    hint = IdTokenHint(token="h.e.s", subject="alice")
+    sent = {
+        "response_type": "code",
+        "client_id": "app",
+        "redirect_uri": "http://127.0.0.1/cb",
+        "code_challenge": s256("v" * 43),
+        "code_challenge_method": "S256",
+        "scope": "openid",
+        "id_token_hint": hint.token,
+    }
+    request = validate_authorization_request(build_target(CLIENT, sent.items()), sent, None, hint)
+    rebuilt = build_params(request)
+    assert rebuilt["id_token_hint"] == hint.token
+    again = validate_authorization_request(
+        build_target(CLIENT, rebuilt.items()), rebuilt, None, hint
+    )
+    assert again == request

@@ -17,7 +17,7 @@ from tessera.core.errors import OAuthError
 from tessera.core.logout import LogoutRequest, is_confirmed_by_hint, parse_logout_request
 from tessera.core.params import parse_params
 from tessera.core.sessions import end_session, load_session
-from tessera.web.authorization import redirect, refuse
+from tessera.web.authorization import hint_verifier, redirect, refuse
 from tessera.web.cookies import SESSION, clear_cookie, read_cookie
 from tessera.web.csrf import FIELD, verify_csrf
 from tessera.web.forms import form_pairs, query_pairs
@@ -33,16 +33,9 @@ async def logout(request: Request) -> Response:
     now = rt.now()
     try:
         params, confirmed = await read_logout_params(request)
-        keys = (await rt.fresh_keyring()).verification_keys
+        hints = await hint_verifier(request)
         async with rt.store.transaction() as tx:
-            logout_request = await parse_logout_request(
-                params,
-                tx.clients,
-                keys,
-                issuer=rt.settings.issuer,
-                now=now,
-                max_hint_age=rt.settings.session_lifetime,
-            )
+            logout_request = await parse_logout_request(params, tx.clients, hints, now=now)
             session = await load_session(
                 tx.sessions, read_cookie(request, SESSION, rt.settings), now
             )

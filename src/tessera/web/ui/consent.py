@@ -19,7 +19,14 @@ from tessera.core.authorize import AuthorizationRequest, ResponseTarget
 from tessera.core.errors import OAuthError
 from tessera.core.models import OIDC_SCOPES, Session, User
 from tessera.core.pending import PendingRequest, finish, load_pending
-from tessera.web.authorization import approve, interaction_url, redirect, refuse, signed_in_session
+from tessera.web.authorization import (
+    approve,
+    hint_verifier,
+    interaction_url,
+    redirect,
+    refuse,
+    signed_in_session,
+)
 from tessera.web.pages import read_page_form, render_form_page
 from tessera.web.runtime import runtime
 
@@ -28,8 +35,10 @@ async def consent_page(request: Request) -> Response:
     rt = runtime(request)
     now = rt.now()
     try:
+        hints = await hint_verifier(request)
         async with rt.store.transaction() as tx:
-            pending = await load_pending(tx, request.query_params.get("interaction"), now)
+            interaction_id = request.query_params.get("interaction")
+            pending = await load_pending(tx, interaction_id, now, hints)
             session = await signed_in_session(request, tx, pending, now)
             if session is None:
                 return redirect(request, interaction_url("/u/login", pending.interaction_id))
@@ -45,8 +54,9 @@ async def submit_consent(request: Request) -> Response:
     target: ResponseTarget | None = None
     try:
         form = await read_page_form(request)
+        hints = await hint_verifier(request)
         async with rt.store.transaction() as tx:
-            pending = await load_pending(tx, form.get("interaction"), now)
+            pending = await load_pending(tx, form.get("interaction"), now, hints)
             target = pending.request.target
             session = await signed_in_session(request, tx, pending, now)
             if session is None or form.get("sid") != session.sid:

@@ -25,7 +25,7 @@ from tessera.core.models import Timestamp
 from tessera.core.pending import PendingRequest, finish, load_pending
 from tessera.core.ports import Repos
 from tessera.core.sessions import load_session
-from tessera.web.authorization import proceed, refuse
+from tessera.web.authorization import hint_verifier, proceed, refuse
 from tessera.web.cookies import SESSION, read_cookie, set_cookie
 from tessera.web.forms import client_ip
 from tessera.web.pages import read_page_form, render_form_page
@@ -39,8 +39,10 @@ BUSY_RETRY_AFTER = 1
 async def login_page(request: Request) -> Response:
     rt = runtime(request)
     try:
+        hints = await hint_verifier(request)
         async with rt.store.transaction() as tx:
-            pending = await load_pending(tx, request.query_params.get("interaction"), rt.now())
+            interaction_id = request.query_params.get("interaction")
+            pending = await load_pending(tx, interaction_id, rt.now(), hints)
     except OAuthError as err:
         return refuse(request, err, None)
     return login_form(request, pending, login=pending.request.login_hint or "")
@@ -52,9 +54,10 @@ async def submit_login(request: Request) -> Response:
     try:
         form = await read_page_form(request)
         login = form.get("username", "")
+        hints = await hint_verifier(request)
         with rt.password_checks.slot() as free:
             async with rt.store.transaction() as tx:
-                pending = await load_pending(tx, form.get("interaction"), now)
+                pending = await load_pending(tx, form.get("interaction"), now, hints)
                 if not free:
                     return busy_form(request, pending, login=login)
                 attempt = await begin_attempt(
