@@ -1,7 +1,8 @@
 """`tessera login`: a native-app sign-in from the terminal (RFC 8252), like `gh auth login`.
 
 It listens on 127.0.0.1 on a random port (RFC 8252 7.3), opens the browser (or prints the
-URL), receives the one redirect there, checks `iss` (RFC 9207) and `state`, exchanges the
+URL), waits for the redirect there that carries its `state` (any program on the machine
+can reach the port, so nothing else ends the wait), checks `iss` (RFC 9207), exchanges the
 code with its PKCE verifier as a public client (RFC 7636), validates the id_token (OIDC
 Core 3.1.3.7), and prints the tokens or writes them to a file only the owner can read.
 Every failure is one line on stderr and a non-zero exit.
@@ -32,6 +33,7 @@ from tessera.crypto.jwt import JWTError, build_key_set, verify_id_token
 from tessera.crypto.tokens import s256
 from tessera.relying_party import (
     AuthorizationResponseError,
+    StateMismatchError,
     oauth_error_message,
     verify_authorization_response,
 )
@@ -40,6 +42,10 @@ REQUIRED_METADATA = ("authorization_endpoint", "token_endpoint", "jwks_uri")
 REQUEST_READ_TIMEOUT = 10
 MAX_MESSAGE_LENGTH = 300
 _NOT_FOUND = b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+NOT_THIS_SIGN_IN = (
+    "This is not the answer to the sign-in in progress (its state does not match). "
+    "The terminal is still waiting."
+)
 
 
 class LoginError(Exception):
@@ -67,13 +73,13 @@ def one_line(text: str) -> str:
     return printable[:MAX_MESSAGE_LENGTH]
 
 
-def _page(message: str) -> bytes:
+def _page(message: str, status: str = "200 OK") -> bytes:
     body = (
         "<!doctype html><meta charset=utf-8><title>tessera login</title>"
         f"<p>{html.escape(message)}</p>"
     ).encode()
     head = (
-        "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
+        f"HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\n"
         f"Content-Length: {len(body)}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n"
     )
     return head.encode() + body
@@ -94,8 +100,10 @@ async def listen_for_redirect(
     check: Callable[[dict[str, str]], str],
 ) -> AsyncIterator[tuple[int, asyncio.Future[str]]]:
     """Listen on 127.0.0.1:<random port> for the redirect to /callback; yield the port and
-    the code that `check` takes from the first one (or the error it raised). The
-    browser is told the outcome, so a refusal never reads as a success there."""
+    the code that `check` takes from it (or the error it raised). Only a redirect that
+    `check` does not refuse with StateMismatchError ends the wait: any local program can
+    send one, and must not be able to end the sign-in. The browser is told the outcome,
+    so a refusal never reads as a success there."""
     answer: asyncio.Future[str] = asyncio.get_running_loop().create_future()
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -107,6 +115,8 @@ async def listen_for_redirect(
                 try:
                     answer.set_result(check(dict(parse_qsl(urlsplit(target).query))))
                     writer.write(_page("Signed in. Return to the terminal."))
+                except StateMismatchError:
+                    writer.write(_page(NOT_THIS_SIGN_IN, "400 Bad Request"))
                 except (LoginError, AuthorizationResponseError) as exc:
                     answer.set_exception(exc)
                     writer.write(_page(f"Sign-in failed: {one_line(str(exc))}"))

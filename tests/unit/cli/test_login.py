@@ -31,7 +31,11 @@ from tessera.cli.login import (
 from tessera.crypto.jwt import id_token_hash, sign_jwt
 from tessera.crypto.keys import Algorithm, SigningKey, build_signing_key, generate_private_key
 from tessera.crypto.tokens import s256
-from tessera.relying_party import AuthorizationResponseError, verify_authorization_response
+from tessera.relying_party import (
+    AuthorizationResponseError,
+    StateMismatchError,
+    verify_authorization_response,
+)
 
 ISSUER = "https://as.test"
 STATE = "state-1"
@@ -98,9 +102,20 @@ def test_an_error_response_is_reported_with_its_description() -> None:
         verify({"error": "access_denied", "state": STATE, "iss": ISSUER})
 
 
-def test_an_error_response_with_another_state_is_a_state_mismatch() -> None:
-    with pytest.raises(AuthorizationResponseError, match="state"):
-        verify({"error": "access_denied", "state": "forged", "iss": ISSUER})
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"error": "access_denied", "state": "forged", "iss": ISSUER},
+        {"error": "access_denied"},
+        {"code": "c-1", "state": "forged", "iss": "https://evil.test"},
+    ],
+    ids=["error", "error-without-state", "other-issuer-too"],
+)
+def test_a_response_with_another_state_is_a_state_mismatch_whatever_it_says(
+    params: dict[str, str],
+) -> None:
+    with pytest.raises(StateMismatchError):
+        verify(params)
 
 
 def test_messages_are_one_printable_line() -> None:
@@ -146,11 +161,31 @@ async def test_the_listener_tells_the_browser_of_a_refusal_without_echoing_marku
     async with listen_for_redirect(accept_code) as (port, answer), httpx.AsyncClient() as browser:
         page = await browser.get(
             f"http://127.0.0.1:{port}/callback",
-            params={"error": "access_denied", "error_description": "<script>x</script>"},
+            params={
+                "error": "access_denied",
+                "error_description": "<script>x</script>",
+                "state": STATE,
+            },
         )
         assert "Sign-in failed" in page.text and "<script>" not in page.text
-        with pytest.raises(AuthorizationResponseError, match="state"):
+        with pytest.raises(AuthorizationResponseError, match="access_denied"):
             await answer
+
+
+async def test_only_a_callback_with_this_sign_ins_state_ends_the_wait() -> None:
+    async with listen_for_redirect(accept_code) as (port, answer), httpx.AsyncClient() as browser:
+        callback = f"http://127.0.0.1:{port}/callback"
+        # Any program on the machine can send these; none may end or abort the sign-in.
+        for forged in (
+            {"error": "access_denied"},
+            {"error": "access_denied", "state": "forged"},
+            {"code": "tsr_ac_forged", "state": "forged"},
+        ):
+            page = await browser.get(callback, params=forged)
+            assert page.status_code == 400 and "still waiting" in page.text
+            assert not answer.done()
+        page = await browser.get(callback, params={"code": "c-1", "state": STATE})
+        assert page.status_code == 200 and await answer == "c-1"
 
 
 async def test_the_listener_survives_a_garbage_request() -> None:
