@@ -3,6 +3,8 @@ WWW-Authenticate: Basic when Basic was tried (RFC 6749 5.2), on every endpoint."
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import httpx
 import pytest
 
@@ -27,6 +29,26 @@ async def test_failed_basic_gets_a_basic_challenge(
         response = await client.post(path, data=ENDPOINTS[path], headers=headers)
         assert response.status_code == 401 and response.json()["error"] == "invalid_client"
         assert response.headers["www-authenticate"] == 'Basic realm="tessera", charset="UTF-8"'
+
+
+@pytest.mark.parametrize("path", list(ENDPOINTS))
+@pytest.mark.parametrize(
+    "credentials",
+    [b"\xe9t\xe9", "\u00e9t\u00e9".encode(), b"YXBwOng=\xff"],
+    ids=["latin-1", "utf-8", "tail"],
+)
+async def test_non_ascii_basic_gets_a_basic_challenge(
+    client: httpx.AsyncClient, path: str, credentials: bytes
+) -> None:
+    # Raw octets, as a socket delivers them: httpx would refuse to encode such a str.
+    headers = [
+        (b"content-type", b"application/x-www-form-urlencoded"),
+        (b"authorization", b"Basic " + credentials),
+    ]
+    body = urlencode(ENDPOINTS[path]).encode()
+    response = await client.post(path, content=body, headers=headers)
+    assert response.status_code == 401 and response.json()["error"] == "invalid_client"
+    assert response.headers["www-authenticate"] == 'Basic realm="tessera", charset="UTF-8"'
 
 
 @pytest.mark.parametrize("path", list(ENDPOINTS))

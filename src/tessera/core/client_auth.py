@@ -68,8 +68,10 @@ def _decode_basic(value: str) -> tuple[str, str]:
     if len(value) > MAX_AUTHORIZATION_LENGTH:
         raise InvalidClientError(detail="Basic credentials too long", basic=True)
     try:
-        decoded = b64decode(value, validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
+        # A header may carry any octet (read as latin-1). Base64 is ASCII: encoding first
+        # refuses the rest, on which b64decode would raise a bare ValueError.
+        decoded = b64decode(value.encode("ascii"), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeError):
         raise InvalidClientError(
             detail="Basic credentials are not base64 UTF-8", basic=True
         ) from None

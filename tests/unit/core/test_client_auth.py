@@ -47,12 +47,23 @@ def test_basic_scheme_is_case_insensitive_and_a_matching_body_client_id_is_fine(
     [
         "Basic !!!",
         "Basic " + b64encode(b"\xff\xfe").decode(),
+        "Basic \u00e9t\u00e9",
+        "Basic " + b64encode(b"app:x").decode() + "\xff",
         basic("no-colon"),
         basic("app:"),
         basic(":secret"),
         "Basic " + "A" * 5000,
     ],
-    ids=["not-base64", "not-utf8", "no-colon", "empty-secret", "empty-id", "too-long"],
+    ids=[
+        "not-base64",
+        "not-utf8",
+        "latin-1",
+        "base64-then-latin-1",
+        "no-colon",
+        "empty-secret",
+        "empty-id",
+        "too-long",
+    ],
 )
 def test_malformed_basic_is_invalid_client_with_a_challenge(header: str) -> None:
     with pytest.raises(InvalidClientError) as raised:
