@@ -231,13 +231,13 @@ async def test_refresh_tokens_rotate_once(store: Store) -> None:
     async with store.transaction() as tx:
         await tx.grants.add(grant(), b"h" * 32)
         await tx.refresh_tokens.add(token)
-        rotated = await tx.refresh_tokens.rotate(b"t" * 32, NOW + 1)
+        rotated = await tx.refresh_tokens.rotate(b"t" * 32, CLIENT.client_id, NOW + 1)
         assert rotated.grant_id == "grant-1" and rotated.rotated_at == NOW + 1
         with pytest.raises(RefreshReusedError) as reused:
-            await tx.refresh_tokens.rotate(b"t" * 32, NOW + 2)
+            await tx.refresh_tokens.rotate(b"t" * 32, CLIENT.client_id, NOW + 2)
         assert reused.value.token.rotated_at == NOW + 1
         with pytest.raises(UnknownRefreshTokenError):
-            await tx.refresh_tokens.rotate(b"u" * 32, NOW)
+            await tx.refresh_tokens.rotate(b"u" * 32, CLIENT.client_id, NOW)
 
 
 async def test_expired_refresh_token_is_unknown_and_unrotated_ones_can_be_revoked(
@@ -257,10 +257,10 @@ async def test_expired_refresh_token_is_unknown_and_unrotated_ones_can_be_revoke
                 )
             )
         with pytest.raises(UnknownRefreshTokenError):
-            await tx.refresh_tokens.rotate(b"a" * 32, NOW)
+            await tx.refresh_tokens.rotate(b"a" * 32, CLIENT.client_id, NOW)
         await tx.refresh_tokens.revoke_unrotated("grant-1", NOW)
         with pytest.raises(RefreshReusedError):
-            await tx.refresh_tokens.rotate(b"b" * 32, NOW)
+            await tx.refresh_tokens.rotate(b"b" * 32, CLIENT.client_id, NOW)
 
 
 async def test_access_token_revocation_list_is_idempotent(store: Store) -> None:

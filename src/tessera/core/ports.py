@@ -52,6 +52,15 @@ class UnknownRefreshTokenError(Exception):
     """No such refresh token, or it has expired."""
 
 
+class ForeignRefreshTokenError(Exception):
+    """The refresh token is of another client's grant; carries it and that client's id."""
+
+    def __init__(self, token: RefreshToken, owner: str) -> None:
+        super().__init__(f"refresh token of grant {token.grant_id} presented by another client")
+        self.token = token
+        self.owner = owner
+
+
 class ClientRepo(Protocol):
     async def get(self, client_id: str) -> Client | None:
         """The client with its API access (`apis`, `resource_server_for`), or None."""
@@ -168,10 +177,13 @@ class RefreshTokenRepo(Protocol):
     async def get(self, token_hash: bytes) -> RefreshToken | None:
         """The token, rotated or expired or not, or None (revocation, introspection)."""
 
-    async def rotate(self, token_hash: bytes, now: Timestamp) -> RefreshToken:
-        """Mark the token rotated and return it, in one atomic statement.
+    async def rotate(self, token_hash: bytes, client_id: str, now: Timestamp) -> RefreshToken:
+        """Mark the token rotated and return it, in one atomic statement that matches only
+        a token of a grant of `client_id`: another client's token is left as it was.
 
         Raises:
+            ForeignRefreshTokenError: the token is of another client's grant, rotated,
+                expired or not (nothing was changed).
             RefreshReusedError: it was rotated before (carries the token with rotated_at).
             UnknownRefreshTokenError: no such token, or it expired at or before `now`.
         """

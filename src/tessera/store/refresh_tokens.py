@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from tessera.core.models import RefreshToken, Timestamp
-from tessera.core.ports import RefreshReusedError, UnknownRefreshTokenError
+from tessera.core.ports import (
+    ForeignRefreshTokenError,
+    RefreshReusedError,
+    UnknownRefreshTokenError,
+)
 from tessera.store.engine import Connection, Row
 
-_COLUMNS = "token_hash, grant_id, scope, created_at, expires_at, rotated_at"
+_NAMES = ("token_hash", "grant_id", "scope", "created_at", "expires_at", "rotated_at")
+_COLUMNS = ", ".join(_NAMES)
+_QUALIFIED = ", ".join(f"refresh_tokens.{name}" for name in _NAMES)
 
 
 def _token(row: Row) -> RefreshToken:
@@ -44,16 +50,29 @@ class SQLRefreshTokenRepo:
         )
         return None if row is None else _token(row)
 
-    async def rotate(self, token_hash: bytes, now: Timestamp) -> RefreshToken:
+    async def rotate(self, token_hash: bytes, client_id: str, now: Timestamp) -> RefreshToken:
         row = await self._conn.fetch_one(
             "UPDATE refresh_tokens SET rotated_at = :now WHERE token_hash = :token_hash "
-            f"AND rotated_at IS NULL AND expires_at > :now RETURNING {_COLUMNS}",
-            {"token_hash": token_hash, "now": now},
+            "AND rotated_at IS NULL AND expires_at > :now AND EXISTS (SELECT 1 FROM grants "
+            "WHERE grants.id = refresh_tokens.grant_id AND grants.client_id = :client_id) "
+            f"RETURNING {_COLUMNS}",
+            {"token_hash": token_hash, "client_id": client_id, "now": now},
         )
         if row is not None:
             return _token(row)
-        token = await self.get(token_hash)
-        if token is not None and token.rotated_at is not None:
+        # Nothing changed: read why, for the caller to answer (and audit).
+        found = await self._conn.fetch_one(
+            f"SELECT {_QUALIFIED}, grants.client_id AS owner FROM refresh_tokens "
+            "JOIN grants ON grants.id = refresh_tokens.grant_id "
+            "WHERE refresh_tokens.token_hash = :token_hash",
+            {"token_hash": token_hash},
+        )
+        if found is None:
+            raise UnknownRefreshTokenError
+        token = _token(found)
+        if found["owner"] != client_id:
+            raise ForeignRefreshTokenError(token, found["owner"])
+        if token.rotated_at is not None:
             raise RefreshReusedError(token)
         raise UnknownRefreshTokenError
 
