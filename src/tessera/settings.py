@@ -130,17 +130,23 @@ class Settings(BaseSettings):
         description="Comma-separated proxy IPs or CIDRs whose X-Forwarded-For/-Proto are believed.",
     )
     token_rate_limit_window: int = Field(
-        default=60, ge=1, le=3600, description="Seconds in one token endpoint rate-limit window."
+        default=60,
+        ge=1,
+        le=3600,
+        description="Seconds in one rate-limit window of the token, revocation and "
+        "introspection endpoints.",
     )
     token_rate_limit_per_client: int = Field(
         default=12_000,
         ge=0,
-        description="Token requests one authenticated client may make per window; 0: no limit.",
+        description="Requests to those endpoints one authenticated confidential client may "
+        "make per window, from any address; 0: no limit.",
     )
     token_rate_limit_per_ip: int = Field(
         default=1_200,
         ge=0,
-        description="Token requests one client IP may make per window; 0: no limit.",
+        description="Requests to those endpoints from one client IP per window, by public "
+        "clients or failing client authentication; 0: no limit.",
     )
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 

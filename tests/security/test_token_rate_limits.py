@@ -1,6 +1,7 @@
-"""Abuse limits: /oauth/token counts requests per authenticated client and per client IP
-in the database, answers 429 with Retry-After once either is spent, and every worker and
-node sees the same counts."""
+"""Abuse limits: /oauth/token, /oauth/revoke and /oauth/introspect count each request in
+the database, against the client once a confidential client has authenticated, else
+against the client IP (public clients, failed authentication). They answer 429 with
+Retry-After once a counter is spent, and every worker and node sees the same counts."""
 
 from __future__ import annotations
 
@@ -59,6 +60,21 @@ async def ask(http: httpx.AsyncClient, machine: RegisteredClient) -> httpx.Respo
     return await http.post("/oauth/token", data=form, headers=authenticate(machine, form))
 
 
+async def ask_as_public(http: httpx.AsyncClient, app: RegisteredClient) -> httpx.Response:
+    """A public client's refresh with a token it does not have: counted, then refused."""
+    form = {"grant_type": "refresh_token", "refresh_token": "tsr_rt_unknown"}
+    return await http.post("/oauth/token", data=form, headers=authenticate(app, form))
+
+
+async def manage(http: httpx.AsyncClient, path: str, client: RegisteredClient) -> httpx.Response:
+    """Revoke or introspect a token that is not live: 200 when the client is admitted."""
+    form = {"token": "tsr_rt_unknown"}
+    return await http.post(path, data=form, headers=authenticate(client, form))
+
+
+MANAGEMENT = ["/oauth/revoke", "/oauth/introspect"]
+
+
 @pytest.fixture
 async def elsewhere(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
     """The same server, reached from another address."""
@@ -98,14 +114,31 @@ async def test_a_client_over_its_limit_waits_for_the_window_to_end(
     ]
 
 
-async def test_one_address_is_limited_across_clients(
-    client: httpx.AsyncClient, elsewhere: httpx.AsyncClient, rt: Runtime, clock: Clock
+async def test_one_back_end_is_limited_as_its_client_not_its_address(
+    client: httpx.AsyncClient, rt: Runtime, machine: RegisteredClient
 ) -> None:
-    await add_api(rt.store)
-    machines = [await add_machine(rt) for _ in range(3)]
-    statuses = [(await ask(client, machines[n % 3])).status_code for n in range(PER_IP + 1)]
-    assert statuses == [200] * PER_IP + [429]
-    assert (await ask(elsewhere, machines[0])).status_code == 200
+    # One web back end: one address, every user's exchanges, past the per-IP limit.
+    rt.token_rate_limits = dataclasses.replace(rt.token_rate_limits, per_client=2 * PER_IP)
+    statuses = [(await ask(client, machine)).status_code for _ in range(2 * PER_IP + 1)]
+    assert statuses == [200] * 2 * PER_IP + [429]
+    # The address itself was not spent.
+    public = await add_client(rt.store, public=True)
+    assert (await ask_as_public(client, public)).status_code == 400
+
+
+async def test_public_clients_spend_their_address_not_the_client(
+    client: httpx.AsyncClient, elsewhere: httpx.AsyncClient, rt: Runtime
+) -> None:
+    app, other = [await add_client(rt.store, public=True) for _ in range(2)]
+    statuses = [(await ask_as_public(client, app)).status_code for _ in range(PER_IP)]
+    assert statuses == [400] * PER_IP
+    refused = await ask_as_public(client, other)
+    assert refused.status_code == 429 and refused.json()["error"] == "slow_down"
+    # Naming a public client proves nothing: its users elsewhere are not refused.
+    assert (await ask_as_public(elsewhere, app)).status_code == 400
+    assert await audit_events(rt, "token.rate_limited") == [
+        {"client_id": other.client_id, "ip": "127.0.0.1", "key": "token-ip"}
+    ]
 
 
 async def test_unauthenticated_requests_spend_the_address_not_the_client(
@@ -157,3 +190,28 @@ async def test_zero_turns_a_limit_off(
     rt.token_rate_limits = dataclasses.replace(rt.token_rate_limits, per_client=0, per_ip=0)
     statuses = {(await ask(client, machine)).status_code for _ in range(PER_IP + 2)}
     assert statuses == {200}
+
+
+@pytest.mark.parametrize("path", MANAGEMENT)
+async def test_revocation_and_introspection_spend_the_clients_allowance(
+    client: httpx.AsyncClient, rt: Runtime, machine: RegisteredClient, clock: Clock, path: str
+) -> None:
+    assert (await ask(client, machine)).status_code == 200
+    statuses = [(await manage(client, path, machine)).status_code for _ in range(PER_CLIENT)]
+    assert statuses == [200] * (PER_CLIENT - 1) + [429]
+    clock.advance(15)
+    refused = await manage(client, path, machine)
+    assert refused.status_code == 429 and refused.json()["error"] == "slow_down"
+    assert refused.headers["retry-after"] == str(WINDOW - 15)
+    # One allowance for the three endpoints.
+    assert (await ask(client, machine)).status_code == 429
+
+
+@pytest.mark.parametrize("path", MANAGEMENT)
+async def test_failed_authentication_at_revocation_and_introspection_spends_the_address(
+    client: httpx.AsyncClient, elsewhere: httpx.AsyncClient, machine: RegisteredClient, path: str
+) -> None:
+    wrong = {"token": "tsr_rt_unknown", "client_id": machine.client_id, "client_secret": "x"}
+    answers = [(await elsewhere.post(path, data=wrong)).status_code for _ in range(PER_IP + 1)]
+    assert answers == [401] * PER_IP + [429]
+    assert (await manage(client, path, machine)).status_code == 200

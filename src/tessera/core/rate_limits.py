@@ -1,14 +1,24 @@
-"""Abuse limits at the token endpoint: requests per fixed window, per client and per address.
+"""Abuse limits where clients authenticate (the token, revocation and introspection
+endpoints): requests per fixed window, per client and per address.
 
 The counters are the login throttle's (core.login): rows of the throttles table behind
-the `ThrottleRepo` port, so every worker and node counts into the same window. One
-upsert counts a request against all of its keys. Once a key is over its limit, every
-request until its window ends is refused with 429 and `Retry-After` (RFC 6585 4).
+the `ThrottleRepo` port, so every worker and node counts into the same window. Once a
+key is over its limit, every request until its window ends is refused with 429 and
+`Retry-After` (RFC 6585 4). The three endpoints count into the same keys.
 
-A client is counted once it has authenticated, so nobody can spend another client's
-allowance by naming it; its address is counted for every request that gets as far as
-the client lookup. (Requests refused before it, for a malformed body or Basic header or
-no client_id, cost no database work and are not counted.)
+Each request is counted once, after client authentication (`authenticate`, then
+`admit`):
+
+- an authenticated confidential client against itself, from any address: one back end
+  (one egress address) exchanges codes and refreshes for all of its users;
+- a public client, or a request whose client authentication failed, against its
+  address. Naming a public client proves nothing, so a counter of its own could be
+  spent by anybody and would shut out every user of the app; each of its users spends
+  the allowance of the address they come from.
+
+So nobody can spend another client's allowance by naming it. (Requests refused before
+the client lookup, for a malformed body or Basic header or no client_id, cost no
+database work and are not counted.)
 """
 
 from __future__ import annotations
@@ -19,48 +29,61 @@ from dataclasses import dataclass
 from tessera.core.client_auth import ClientCredentials, authenticate_client
 from tessera.core.errors import InvalidClientError, SlowDownError
 from tessera.core.models import Client, Timestamp
-from tessera.core.ports import Repos
+from tessera.core.ports import ClientRepo, Repos
+
+CLIENT_KEY = "token-client"
+IP_KEY = "token-ip"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RateLimits:
-    """At most `per_client` and `per_ip` requests each `window` seconds; 0 is no limit."""
+    """At most `per_client` requests of an authenticated confidential client and
+    `per_ip` other requests from one address each `window` seconds; 0 is no limit."""
 
     window: int
     per_client: int
     per_ip: int
 
 
-async def admit_client(
+async def authenticate(
+    credentials: ClientCredentials, clients: ClientRepo
+) -> Client | InvalidClientError:
+    """The client the credentials prove, or the refusal that says why they prove none:
+    returned, not raised, so that `admit` counts the attempt before refusing it."""
+    try:
+        return await authenticate_client(credentials, clients)
+    except InvalidClientError as refused:
+        return refused
+
+
+async def admit(
     repos: Repos,
-    credentials: ClientCredentials,
+    authenticated: Client | InvalidClientError,
     limits: RateLimits,
     *,
     client_ip: str,
     now: Timestamp,
 ) -> Client:
-    """Authenticate the client and count the request against its address and itself.
+    """Count the request against the authenticated confidential client, or else against
+    its address, and let the client through.
 
-    On PostgreSQL run it in a short transaction of its own: the counters' rows stay
+    On PostgreSQL run it in a short transaction of its own: the counter's row stays
     locked until the commit, and one address or client must not wait on another
     request's signing. (SQLite's one writer serialises every transaction anyway.)
 
     Raises:
-        SlowDownError: the address or the client is over its limit.
-        InvalidClientError: see authenticate_client (the address is counted before it
-            propagates).
+        SlowDownError: the counter is over its limit (also when authentication failed).
+        InvalidClientError: authentication failed: `authenticated`, once counted.
     """
-    ip_key = (f"token-ip:{client_ip}", limits.per_ip)
-    try:
-        client = await authenticate_client(credentials, repos.clients)
-    except InvalidClientError:
-        await enforce(repos, [ip_key], limits.window, now, client_ip=client_ip)
-        raise
-    client_key = (f"token-client:{client.client_id}", limits.per_client)
-    await enforce(
-        repos, [ip_key, client_key], limits.window, now, client_ip=client_ip, client=client
-    )
-    return client
+    client = None if isinstance(authenticated, InvalidClientError) else authenticated
+    if client is not None and not client.is_public:
+        key = (f"{CLIENT_KEY}:{client.client_id}", limits.per_client)
+    else:
+        key = (f"{IP_KEY}:{client_ip}", limits.per_ip)
+    await enforce(repos, [key], limits.window, now, client_ip=client_ip, client=client)
+    if isinstance(authenticated, InvalidClientError):
+        raise authenticated
+    return authenticated
 
 
 async def enforce(

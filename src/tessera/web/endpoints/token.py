@@ -1,7 +1,7 @@
 """POST /oauth/token (RFC 6749 3.2): an authenticated client runs a grant for tokens.
 
-On PostgreSQL, two transactions: a short one authenticates the client and counts the
-request against the rate limits (core.rate_limits), then the grant runs in its own, so
+On PostgreSQL, two transactions: a short one authenticates the client, then admits the
+request under the rate limits (core.rate_limits), and the grant runs in its own, so
 the counters' rows are not locked while tokens are signed. SQLite has one writer, so
 the grant would wait for the first transaction's commit anyway: there both run in one.
 """
@@ -15,7 +15,7 @@ from starlette.responses import Response
 
 from tessera.core.errors import OAuthError
 from tessera.core.grants import TokenRequest, exchange, parse_grant_type
-from tessera.core.rate_limits import admit_client
+from tessera.core.rate_limits import admit, authenticate
 from tessera.core.tokens import TokenResponse
 from tessera.web.forms import client_ip
 from tessera.web.oauth import read_client_form, refuse
@@ -40,8 +40,9 @@ async def token(request: Request) -> Response:
             client_ip=address,
         )
         async with rt.store.transaction() as tx:  # Commits on OAuthError: counts stay.
-            client = await admit_client(
-                tx, credentials, rt.token_rate_limits, client_ip=address, now=now
+            authenticated = await authenticate(credentials, tx.clients)
+            client = await admit(
+                tx, authenticated, rt.token_rate_limits, client_ip=address, now=now
             )
             if rt.store.serializes_writes:
                 return _answer(await exchange(grant_type, asked(client=client, repos=tx)))
