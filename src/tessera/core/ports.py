@@ -182,8 +182,8 @@ class RefreshTokenRepo(Protocol):
         a token of a grant of `client_id`: another client's token is left as it was.
 
         Raises:
-            ForeignRefreshTokenError: the token is of another client's grant, rotated,
-                expired or not (nothing was changed).
+            ForeignRefreshTokenError: the token is of another client's grant, whether
+                live, rotated or expired; it is left as it was.
             RefreshReusedError: it was rotated before (carries the token with rotated_at).
             UnknownRefreshTokenError: no such token, or it expired at or before `now`.
         """

@@ -51,10 +51,12 @@ class SQLRefreshTokenRepo:
         return None if row is None else _token(row)
 
     async def rotate(self, token_hash: bytes, client_id: str, now: Timestamp) -> RefreshToken:
+        # A scalar subquery: both engines look the grant up by its key (an EXISTS may be
+        # planned as a scan of the client's grants).
         row = await self._conn.fetch_one(
             "UPDATE refresh_tokens SET rotated_at = :now WHERE token_hash = :token_hash "
-            "AND rotated_at IS NULL AND expires_at > :now AND EXISTS (SELECT 1 FROM grants "
-            "WHERE grants.id = refresh_tokens.grant_id AND grants.client_id = :client_id) "
+            "AND rotated_at IS NULL AND expires_at > :now AND (SELECT client_id FROM grants "
+            "WHERE grants.id = refresh_tokens.grant_id) = :client_id "
             f"RETURNING {_COLUMNS}",
             {"token_hash": token_hash, "client_id": client_id, "now": now},
         )
