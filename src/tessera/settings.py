@@ -123,7 +123,10 @@ class Settings(BaseSettings):
         default=5.0,
         gt=0,
         le=300,
-        description="Seconds to wait for a PostgreSQL connection, new or from a busy pool.",
+        description=(
+            "Seconds to wait for a PostgreSQL connection (new or from a busy pool) or for "
+            "SQLite's write lock."
+        ),
     )
     trusted_proxies: str = Field(
         default="",

@@ -157,35 +157,68 @@ class _SQLiteConnection(Connection):
             self._catalog_changed = False
 
     async def fetch_one(self, sql: str, params: Params | None = None) -> Row | None:
-        row: Row | None = self._conn.execute(sql, params or {}).fetchone()
+        with _unavailable_when_locked():
+            row: Row | None = self._conn.execute(sql, params or {}).fetchone()
         return row
 
     async def fetch_all(self, sql: str, params: Params | None = None) -> Sequence[Row]:
-        rows: list[Row] = self._conn.execute(sql, params or {}).fetchall()
+        with _unavailable_when_locked():
+            rows: list[Row] = self._conn.execute(sql, params or {}).fetchall()
         return rows
 
     async def execute(self, sql: str, params: Params | None = None) -> int:
         try:
-            return self._conn.execute(sql, params or {}).rowcount
+            with _unavailable_when_locked():
+                return self._conn.execute(sql, params or {}).rowcount
         except sqlite3.IntegrityError as exc:
             if "UNIQUE" in str(exc) or "PRIMARY KEY" in str(exc):
                 raise DuplicateError(str(exc)) from None
             raise
 
 
+def _is_locked(exc: sqlite3.OperationalError) -> bool:
+    """SQLITE_BUSY or SQLITE_LOCKED (any extended code): another connection has the lock."""
+    return exc.sqlite_errorcode & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+
+
+@contextmanager
+def _unavailable_when_locked() -> Iterator[None]:
+    """A statement refused for a lock another connection holds is a 503, not a 500."""
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        if _is_locked(exc):
+            raise StoreUnavailableError(f"sqlite: {exc}") from None
+        raise
+
+
+# Pauses between tries for the write lock: short at first (most writes hold it for
+# microseconds), never so long that a freed lock sits unused for long.
+FIRST_LOCK_PAUSE = 0.001
+LONGEST_LOCK_PAUSE = 0.05
+
+
 class SQLiteDatabase(Database):
     """The embedded default: one connection per process, used on the event loop.
 
     A write costs ~25 us, less than a thread hop, so statements run inline. An
-    asyncio lock keeps one transaction at a time on the connection; `BEGIN IMMEDIATE`
-    takes SQLite's write lock up front so that several worker processes queue on
-    `busy_timeout` instead of failing a read-to-write upgrade.
+    asyncio lock keeps one transaction at a time on the connection. `BEGIN IMMEDIATE`
+    takes SQLite's write lock up front, so a transaction never fails a read-to-write
+    upgrade halfway.
+
+    The connection never waits inside SQLite for a lock (`busy_timeout=0`): that wait
+    would stop the event loop, and with it every request of the process, for as long
+    as another process (a second worker, a CLI command) writes. Instead `BEGIN
+    IMMEDIATE` is tried again after `asyncio.sleep` pauses, with the asyncio lock let
+    go meanwhile so that reads go on, until `lock_timeout` seconds have passed; then
+    it raises StoreUnavailableError (503, Retry-After). A statement refused for a lock
+    anywhere else in a transaction raises it too.
     """
 
     dialect = "sqlite"
     serializes_writes = True
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, lock_timeout: float = 5.0) -> None:
         create_private_database_file(path)
         self._conn = sqlite3.connect(
             path, isolation_level=None, check_same_thread=False, cached_statements=256
@@ -194,11 +227,12 @@ class SQLiteDatabase(Database):
         for pragma in (
             "journal_mode=WAL",
             "synchronous=NORMAL",
-            "busy_timeout=5000",
+            "busy_timeout=0",
             "foreign_keys=ON",
             "wal_autocheckpoint=0",  # store.checkpoints runs them off the event loop.
         ):
             self._conn.execute(f"PRAGMA {pragma}")
+        self._lock_timeout = lock_timeout
         self._lock = asyncio.Lock()
         self._wrapped = _SQLiteConnection(self._conn)
         self._checkpoints = CheckpointSchedule(self._conn, self._lock)
@@ -212,22 +246,68 @@ class SQLiteDatabase(Database):
 
     @asynccontextmanager
     async def _transaction(self, begin: str, *, writes: bool) -> AsyncIterator[Connection]:
-        async with self._lock:
-            try:
-                self._conn.execute(begin)
-            except sqlite3.OperationalError as exc:
-                raise StoreUnavailableError(f"sqlite: {exc}") from None
+        await self._begin(begin)
+        try:
             try:
                 yield self._wrapped
             except BaseException as exc:
-                self._conn.execute("COMMIT" if _keeps_transaction(exc) else "ROLLBACK")
+                if _keeps_transaction(exc):
+                    self._commit()
+                else:
+                    self._roll_back()
                 raise
             else:
-                self._conn.execute("COMMIT")
+                self._commit()
             finally:
                 self._wrapped.transaction_ended()
                 if writes:
                     self._checkpoints.written()
+        finally:
+            self._lock.release()
+
+    async def _begin(self, begin: str) -> None:
+        """Hold the asyncio lock inside a new transaction, waiting for SQLite's lock
+        without blocking the event loop.
+
+        Raises:
+            StoreUnavailableError: the lock was not free within `lock_timeout`, or the
+                database cannot be opened at all.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._lock_timeout
+        pause = FIRST_LOCK_PAUSE
+        while True:
+            await self._lock.acquire()
+            try:
+                self._conn.execute(begin)
+                return
+            except sqlite3.OperationalError as exc:
+                self._lock.release()
+                if not _is_locked(exc):
+                    raise StoreUnavailableError(f"sqlite: {exc}") from None
+            except BaseException:
+                self._lock.release()
+                raise
+            if loop.time() + pause > deadline:
+                raise StoreUnavailableError(
+                    f"sqlite: the database stayed locked for {self._lock_timeout:g} s"
+                )
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, LONGEST_LOCK_PAUSE)
+
+    def _commit(self) -> None:
+        """COMMIT; one refused for a lock is rolled back and raises StoreUnavailableError."""
+        try:
+            with _unavailable_when_locked():
+                self._conn.execute("COMMIT")
+        except StoreUnavailableError:
+            self._roll_back()
+            raise
+
+    def _roll_back(self) -> None:
+        # After some errors SQLite has ended the transaction itself: nothing to undo.
+        if self._conn.in_transaction:
+            self._conn.execute("ROLLBACK")
 
     async def close(self) -> None:
         await self._checkpoints.wait()
@@ -446,14 +526,15 @@ async def open_database(
     statement_timeout: float = 5.0,
     connect_timeout: float = 5.0,
 ) -> Database:
-    """Open the database a URL names.
+    """Open the database a URL names. `connect_timeout` bounds the wait for a
+    PostgreSQL connection or for SQLite's write lock.
 
     Raises:
         ValueError: the URL is neither sqlite:/// nor postgresql://.
         StoreUnavailableError: PostgreSQL cannot be reached.
     """
     if url.startswith("sqlite:"):
-        return SQLiteDatabase(sqlite_path(url))
+        return SQLiteDatabase(sqlite_path(url), lock_timeout=connect_timeout)
     if url.startswith(("postgresql://", "postgres://")):
         return await PostgresDatabase.connect(
             url,

@@ -9,7 +9,9 @@
   anything parses a cookie or an Authorization header (RFC 6585 5). uvicorn has already
   read them by then: only a proxy in front can keep them out of memory.
 - No stack trace ever reaches a client: an unexpected exception is logged with the
-  request id and answered with a generic 500; an unreachable database answers 503.
+  request id and answered with a generic 500; an unreachable or locked database
+  answers 503 with `Retry-After` (RFC 9110 10.2.3): most outages of that kind are
+  a lock held for a moment or a node restarting.
 
 Plain ASGI rather than Starlette's BaseHTTPMiddleware: it runs on every request, and
 the plain form costs a few microseconds instead of tens.
@@ -46,6 +48,8 @@ class BodyTooLargeError(Exception):
 # tessera's cookies need a few KiB.
 MAX_HEADER_BYTES = 32 * 1024
 MAX_HEADER_COUNT = 100
+# Seconds a client is asked to wait after a 503.
+RETRY_UNAVAILABLE_AFTER = 1
 
 
 class EdgeMiddleware:
@@ -125,20 +129,29 @@ async def _error_json(send: Send, status: int, error: str, request_id: str) -> N
     body = json.dumps(
         {"error": error, "error_description": description, "request_id": request_id}
     ).encode()
-    await _send(send, status, b"application/json", body, request_id)
+    extra = [(b"retry-after", str(RETRY_UNAVAILABLE_AFTER).encode())] if status == 503 else []
+    await _send(send, status, b"application/json", body, request_id, extra)
 
 
 async def _plain(send: Send, status: int, text: str, request_id: str) -> None:
     await _send(send, status, b"text/plain; charset=utf-8", text.encode(), request_id)
 
 
-async def _send(send: Send, status: int, content_type: bytes, body: bytes, request_id: str) -> None:
+async def _send(
+    send: Send,
+    status: int,
+    content_type: bytes,
+    body: bytes,
+    request_id: str,
+    extra: list[tuple[bytes, bytes]] | None = None,
+) -> None:
     headers = [
         (b"content-type", content_type),
         (b"content-length", str(len(body)).encode()),
         (b"cache-control", b"no-store"),
         (b"x-request-id", request_id.encode()),
         *_ALWAYS,
+        *(extra or []),
     ]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

@@ -38,7 +38,8 @@ async def jwks(request: Request) -> Response:
 
 
 async def healthz(request: Request) -> Response:
-    """Ready when the database answers; load balancers poll this."""
-    async with runtime(request).store.transaction() as tx:
+    """Ready when the database answers; load balancers poll this. A read transaction:
+    another process holding SQLite's write lock does not make a node unready."""
+    async with runtime(request).store.read_transaction() as tx:
         await tx.conn.fetch_one("SELECT 1")
     return json_response({"status": "ok"}, headers={"Cache-Control": "no-store"})
