@@ -151,6 +151,26 @@ class Settings(BaseSettings):
         description="Requests to those endpoints from one client IP per window, by public "
         "clients or failing client authentication; 0: no limit.",
     )
+    interaction_rate_limit_window: int = Field(
+        default=60, ge=1, le=3600, description="Seconds in one /authorize sign-in limit window."
+    )
+    interaction_rate_limit_per_ip: int = Field(
+        default=120,
+        ge=0,
+        description=(
+            "Sign-ins one client IP may start per window (each writes a row), "
+            "then 429; 0: no limit."
+        ),
+    )
+    audit_retention_days: int = Field(
+        default=90, ge=0, le=36_500, description="Days audit events are kept; 0 keeps them all."
+    )
+    prune_interval: int = Field(
+        default=3600,
+        ge=0,
+        le=604_800,
+        description="Seconds between automatic prunes in `tessera serve`; 0 turns them off.",
+    )
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 
     @classmethod

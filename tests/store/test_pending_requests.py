@@ -8,11 +8,13 @@ import pytest
 
 from tessera.core.authorize import build_target, validate_authorization_request
 from tessera.core.errors import UnknownInteractionError
-from tessera.core.pending import finish, load_pending, park
+from tessera.core.pending import InteractionLimit, finish, load_pending, park
 from tessera.core.registration import build_client
 from tessera.crypto.tokens import s256
 from tessera.store import Store
 from tests.support.hints import HINTS, NOW, id_token
+
+NO_LIMIT = InteractionLimit(window=60, per_ip=0)
 
 
 @pytest.fixture
@@ -39,7 +41,15 @@ async def test_a_parked_request_is_picked_up_once_with_its_id_token_hint(store: 
     request = validate_authorization_request(target, params, None, HINTS.verify(token, NOW))
     async with store.transaction() as tx:
         await tx.clients.add(client)
-        interaction_id = await park(tx, request, now=NOW, lifetime=60, login_sid="sid-1")
+        interaction_id = await park(
+            tx,
+            request,
+            now=NOW,
+            lifetime=60,
+            client_ip="192.0.2.1",
+            limit=NO_LIMIT,
+            login_sid="sid-1",
+        )
     async with store.transaction() as tx:
         pending = await load_pending(tx, interaction_id, NOW + 59, HINTS)
         assert pending.request == request and pending.login_sid == "sid-1"

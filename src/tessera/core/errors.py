@@ -23,6 +23,7 @@ OAuthError                       error, description, status_code, redirectable, 
 │  └─ MissingTokenError          invalid_token              401  no token: bare challenge (3.1)
 ├─ InsufficientScopeError        insufficient_scope         403  RFC 6750
 ├─ SlowDownError                 slow_down                  429  abuse limits, with Retry-After
+│  └─ SignInLimitError           slow_down                  429  /authorize: a page, not redirected
 ├─ TemporarilyUnavailableError   temporarily_unavailable    503
 └─ ServerError                   server_error               500
 ```
@@ -220,6 +221,15 @@ class SlowDownError(OAuthError):
     ) -> None:
         super().__init__(description, detail=detail)
         self.retry_after = max(1, retry_after)
+
+
+class SignInLimitError(SlowDownError):
+    """Too many sign-in requests from one address. Shown to the person rather than
+    redirected: they are the one who has to wait, and RFC 6749 4.1.2.1 has no
+    `slow_down` for the client."""
+
+    redirectable = False
+    default_description = "Too many sign-in requests came from your network. Try again shortly."
 
 
 class TemporarilyUnavailableError(OAuthError):

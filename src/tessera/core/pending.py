@@ -4,6 +4,12 @@ A request is parked as the parameters it was made with, under the digest of a ra
 id; the id travels in the page URLs and forms, so a database dump reveals no usable one.
 Picking it up validates it again, so a client, redirect URI, API or scope removed in the
 meantime fails as it would have at /authorize, and its id_token_hint is verified again.
+
+A parked request is a row that anybody can make tessera write, signed in or not, with
+one GET. So each client address may park at most `InteractionLimit.per_ip` requests per
+window, counted in the throttles table (every worker and node counts into the same
+window, as core.rate_limits does for the token endpoint). The returning, consented user
+parks nothing, so the limit costs that request no statement.
 """
 
 from __future__ import annotations
@@ -12,13 +18,24 @@ import json
 from dataclasses import dataclass
 
 from tessera.core.authorize import AuthorizationRequest, parse_authorization_request, resolve_target
-from tessera.core.errors import UnknownInteractionError
+from tessera.core.errors import SignInLimitError, SlowDownError, UnknownInteractionError
 from tessera.core.id_token_hint import HintVerifier
 from tessera.core.models import Timestamp
 from tessera.core.ports import Repos
+from tessera.core.rate_limits import enforce
 from tessera.crypto.tokens import SecretKind, digest, new_secret
 
 MAX_ID_LENGTH = 64
+RATE_LIMITED_EVENT = "authorize.rate_limited"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InteractionLimit:
+    """At most `per_ip` requests parked per client address each `window` seconds; 0 is
+    no limit."""
+
+    window: int
+    per_ip: int
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -60,9 +77,24 @@ async def park(
     *,
     now: Timestamp,
     lifetime: int,
+    client_ip: str,
+    limit: InteractionLimit,
     login_sid: str | None = None,
 ) -> str:
-    """Store the request; return the id that picks it up again."""
+    """Count the request against its address, store it, and return the id that picks
+    it up again.
+
+    Raises:
+        SignInLimitError: the address is over its limit; nothing is stored (the count
+            is, as an OAuthError keeps the transaction's writes).
+    """
+    key = (f"authorize-ip:{client_ip}", limit.per_ip)
+    try:
+        await enforce(
+            repos, [key], limit.window, now, client_ip=client_ip, event=RATE_LIMITED_EVENT
+        )
+    except SlowDownError as over:
+        raise SignInLimitError(detail=over.detail, retry_after=over.retry_after) from None
     interaction_id = new_secret(SecretKind.INTERACTION)
     payload = json.dumps({"params": build_params(request), "login_sid": login_sid})
     await repos.interactions.add(digest(interaction_id), payload, now, now + lifetime)

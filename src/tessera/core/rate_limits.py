@@ -34,6 +34,8 @@ from tessera.core.ports import ClientRepo, Repos
 CLIENT_KEY = "token-client"
 IP_KEY = "token-ip"
 
+TOKEN_RATE_LIMITED_EVENT = "token.rate_limited"
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RateLimits:
@@ -94,10 +96,11 @@ async def enforce(
     *,
     client_ip: str,
     client: Client | None = None,
+    event: str = TOKEN_RATE_LIMITED_EVENT,
 ) -> None:
     """Count one request on each (key, limit) whose limit is not 0.
 
-    The first refusal of a window is an audit event; later ones are not, so a flood
+    The first refusal of a window is an audit `event`; later ones are not, so a flood
     writes one row per key and window, not one per request.
 
     Raises:
@@ -113,7 +116,7 @@ async def enforce(
     for count in over:
         if count.hits == limit_of[count.key] + 1:
             await repos.audit.record(
-                "token.rate_limited",
+                event,
                 now,
                 client_id=client.client_id if client else None,
                 ip=client_ip,

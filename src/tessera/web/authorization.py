@@ -25,6 +25,7 @@ from tessera.core.ports import Repos
 from tessera.core.sessions import load_session
 from tessera.web.cookies import SESSION, read_cookie
 from tessera.web.csp import origin_source, page_csp
+from tessera.web.forms import client_ip
 from tessera.web.runtime import runtime
 from tessera.web.templating import error_page, render
 
@@ -47,6 +48,7 @@ async def proceed(
 
     Raises:
         LoginRequiredError, ConsentRequiredError: prompt=none and a page is needed.
+        SignInLimitError: the client address parked too many requests (core.pending).
     """
     settings = runtime(request).settings
     consent = await find_consent(repos.consents, auth, session)
@@ -54,7 +56,13 @@ async def proceed(
     if needed is None and session is not None:
         return await approve(request, repos, auth, session, now=now)
     interaction_id = await park(
-        repos, auth, now=now, lifetime=settings.interaction_lifetime, login_sid=login_sid
+        repos,
+        auth,
+        now=now,
+        lifetime=settings.interaction_lifetime,
+        client_ip=client_ip(request),
+        limit=runtime(request).interaction_limit,
+        login_sid=login_sid,
     )
     page = PAGES[needed.prompt if needed else Prompt.LOGIN]  # No session: a login.
     return redirect(request, interaction_url(page, interaction_id))

@@ -19,6 +19,7 @@ from tessera.core.key_rotation import (
     rotations_due,
 )
 from tessera.core.keyring import KeyRing
+from tessera.core.pending import InteractionLimit
 from tessera.core.rate_limits import RateLimits
 from tessera.core.tokens import TokenPolicy
 from tessera.settings import Settings
@@ -53,6 +54,7 @@ class Runtime:
     key_policy: KeyPolicy = field(init=False)
     # Held while this process rereads its keys; other requests use the keys they have.
     _reloading_keys: asyncio.Lock = field(init=False, default_factory=asyncio.Lock)
+    interaction_limit: InteractionLimit = field(init=False)
 
     def __post_init__(self) -> None:
         self.token_policy = TokenPolicy(
@@ -67,6 +69,10 @@ class Runtime:
             per_ip=self.settings.token_rate_limit_per_ip,
         )
         self.key_policy = build_key_policy(self.settings)
+        self.interaction_limit = InteractionLimit(
+            window=self.settings.interaction_rate_limit_window,
+            per_ip=self.settings.interaction_rate_limit_per_ip,
+        )
 
     def now(self) -> int:
         """Whole seconds since the epoch: the unit of every timestamp in tessera."""
