@@ -214,6 +214,17 @@ async def test_expired_code_is_invalid_grant(
     assert response.status_code == 400 and response.json()["error"] == "invalid_grant"
 
 
+async def test_a_code_of_a_grant_past_its_end_is_invalid_grant(
+    client: httpx.AsyncClient, rt: Runtime, public: RegisteredClient, clock: Clock
+) -> None:
+    issued = await add_grant(
+        rt.store, public, now=int(clock.now), code_lifetime=600, family_lifetime=100
+    )
+    clock.advance(100)
+    response = await redeem(client, issued, public.client_id)
+    assert response.status_code == 400 and response.json()["error"] == "invalid_grant"
+
+
 @pytest.mark.parametrize(
     "tamper",
     ["other-client", "redirect-uri", "verifier", "malformed-verifier"],

@@ -136,6 +136,22 @@ async def test_refresh_tokens_slide_but_never_outlive_the_grant(
     assert is_refused(await refresh(client, app_client, new["refresh_token"]))
 
 
+async def test_access_tokens_never_outlive_the_grant(
+    client: httpx.AsyncClient, rt: Runtime, app_client: RegisteredClient, clock: Clock
+) -> None:
+    tokens = await obtain_tokens(
+        client, rt.store, app_client, now=int(clock.now), family_lifetime=1000
+    )
+    ends_at = int(clock.now) + 1000
+    clock.advance(600)
+    new = (await refresh(client, app_client, tokens["refresh_token"])).json()
+    assert new["expires_in"] == 400
+    assert (
+        claims_of(new["access_token"], rt.keyring.verification_keys, ISSUER, clock.now)["exp"]
+        == ends_at
+    )
+
+
 async def test_the_sliding_lifetime_ends_an_idle_token(
     client: httpx.AsyncClient,
     rt: Runtime,

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import typer
 
-from tessera.cli.common import JSON_OPTION, fail, now, print_json, run, settings, transaction
+from tessera.cli.common import JSON_OPTION, fail, now, print_json, run, settings
 from tessera.store import migrate
 from tessera.store.errors import StoreUnavailableError
-from tessera.store.prune import prune_expired
+from tessera.store.prune import prune as prune_rows
+from tessera.web.app import open_store, prune_policy
 
 app = typer.Typer(help="Database schema migrations and upkeep.", no_args_is_help=True)
 
@@ -38,15 +39,20 @@ def current() -> None:
 
 @app.command()
 def prune(as_json: bool = JSON_OPTION) -> None:
-    """Delete expired sessions, sign-ins, revocation entries and throttle counters.
+    """Delete expired sessions, sign-ins, revocation entries, throttle counters, spent
+    grants with their refresh tokens, and audit events past the retention.
 
-    Nothing that could change an answer is deleted; run it from cron, hourly or daily.
+    Nothing that could change an answer is deleted, in short batches. `tessera serve`
+    does the same by itself every TESSERA_PRUNE_INTERVAL seconds; this is for cron.
     """
     config = settings()
 
     async def work() -> dict[str, int]:
-        async with transaction(config) as tx:
-            return await prune_expired(tx.conn, now())
+        store = await open_store(config.model_copy(update={"db_pool_min_size": 1}))
+        try:
+            return await prune_rows(store.database, now(), prune_policy(config))
+        finally:
+            await store.close()
 
     deleted = run(work)
     if as_json:

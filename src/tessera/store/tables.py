@@ -249,3 +249,11 @@ audit_events = Table(
     Column("ip", String(64)),
     Column("detail", Text, nullable=False, doc="JSON object"),
 )
+
+leases = Table(
+    "leases",
+    metadata,
+    Column("name", String(60), primary_key=True, doc="e.g. prune"),
+    Column("holder", String(200), nullable=False, doc="host:pid of the node that took it"),
+    Column("expires_at", BigInteger, nullable=False),
+)

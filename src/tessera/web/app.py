@@ -13,6 +13,8 @@ from tessera.core.keyring import KeyRing, ensure_current_keys
 from tessera.core.signing_algorithms import verify_algorithms_in_use
 from tessera.settings import Settings, ensure_secret_key, load_settings
 from tessera.store import Store, migrate
+from tessera.store.prune import DAY, PrunePolicy
+from tessera.store.prune_schedule import PruneSchedule
 from tessera.web.middleware import EdgeMiddleware
 from tessera.web.routes import routes
 from tessera.web.runtime import Runtime
@@ -74,16 +76,35 @@ async def open_runtime(settings: Settings, clock: Callable[[], float] = time.tim
     return runtime
 
 
+def prune_policy(settings: Settings) -> PrunePolicy:
+    """What pruning keeps, from the settings (the server and `tessera db prune` agree)."""
+    return PrunePolicy(
+        audit_retention=settings.audit_retention_days * DAY,
+        access_token_lifetime=settings.access_token_lifetime,
+    )
+
+
 def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) -> Starlette:
-    """The tessera server for these settings (secret key already resolved)."""
+    """The tessera server for these settings (secret key already resolved). It prunes
+    in the background every `prune_interval` seconds (store.prune_schedule)."""
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        app.state.runtime = await open_runtime(settings, clock)
+        runtime = await open_runtime(settings, clock)
+        app.state.runtime = runtime
+        schedule = PruneSchedule(
+            runtime.store.database,
+            prune_policy(settings),
+            interval=settings.prune_interval,
+            clock=clock,
+        )
+        if settings.prune_interval:
+            schedule.start()
         try:
             yield
         finally:
-            await app.state.runtime.store.close()
+            await schedule.stop()
+            await runtime.store.close()
 
     app = Starlette(
         routes=routes,

@@ -103,15 +103,19 @@ async def issue_user_tokens(
     when offline_access was granted to a client allowed to refresh.
 
     The refresh token keeps `refresh_scope`, the scope of the token it replaces (RFC
-    6749 6), even when the access token is narrowed to `scope`.
+    6749 6), even when the access token is narrowed to `scope`. Neither outlives the
+    grant's absolute end, so that a grant past it no longer matters (store.prune).
 
     Raises:
-        InvalidGrantError: the user or the API of the grant no longer exists.
+        InvalidGrantError: the grant has ended, or its user or API no longer exists.
     """
+    if grant.expires_at <= request.now:
+        raise InvalidGrantError(detail=f"grant {grant.id} ended")
     user = await request.repos.users.get(grant.user_id)
     if user is None:
         raise InvalidGrantError(detail="the user of the grant no longer exists")
     lifetime, alg = await _api_terms(request, grant.audience)
+    lifetime = min(lifetime, grant.expires_at - request.now)
     claims = build_access_token_claims(
         policy=request.policy,
         subject=user.id,
