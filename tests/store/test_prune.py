@@ -91,7 +91,9 @@ async def add_refresh_token(store: Store, grant_id: str, *, rotated_at: int | No
             )
         )
         if rotated_at is not None:
-            await tx.refresh_tokens.rotate(token_hash, rotated_at)
+            grant = await tx.grants.get(grant_id)
+            assert grant is not None
+            await tx.refresh_tokens.rotate(token_hash, grant.client_id, rotated_at)
     return token_hash
 
 
