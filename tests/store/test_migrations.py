@@ -133,18 +133,18 @@ def test_0002_keeps_every_refresh_token_both_ways(empty_url: str) -> None:
     assert _refresh_tokens_without_rowid(empty_url) in (False, None)
 
 
-def test_0003_keeps_machine_access_and_gives_no_other_access(empty_url: str) -> None:
+def test_0004_keeps_machine_access_and_gives_no_other_access(empty_url: str) -> None:
     """Every client_credentials client is granted every API of the time; nobody else,
     and nobody becomes a resource server or loses its one auth method. Downgrading
     keeps the clients and their grants."""
-    assert migrate.upgrade(empty_url, "0002") == "0002"
+    assert migrate.upgrade(empty_url, "0003") == "0003"
     asyncio.run(_add_old_catalog(empty_url))
     assert migrate.upgrade(empty_url) == migrate.head_revision()
     machine, web = asyncio.run(_clients(empty_url))
     assert machine.apis == {"https://a.test", "https://b.test"} and web.apis == frozenset()
     assert machine.resource_server_for == web.resource_server_for == frozenset()
     assert machine.auth_methods == web.auth_methods == (AuthMethod.CLIENT_SECRET_BASIC,)
-    assert migrate.downgrade(empty_url, "0002") == "0002"
+    assert migrate.downgrade(empty_url, "0003") == "0003"
     assert "client_api_access" not in _tables(empty_url)
     assert asyncio.run(_count(empty_url, "clients")) == 2
     assert asyncio.run(_count(empty_url, "grants")) == 1
@@ -196,7 +196,7 @@ def _refresh_tokens_without_rowid(url: str) -> bool | None:
 async def _add_client_row(
     store: Store, client_id: str, grant_types: str = "authorization_code refresh_token"
 ) -> RegisteredClient:
-    """A client as schemas before 0003 hold it (today's repository writes more columns)."""
+    """A client as schemas before 0004 hold it (today's repository writes more columns)."""
     async with store.transaction() as tx:
         await tx.conn.execute(
             "INSERT INTO clients (client_id, name, secret_hash, redirect_uris, "
@@ -239,7 +239,7 @@ async def _refresh_token(url: str, token_hash: bytes) -> RefreshToken | None:
 
 def test_0005_keeps_every_key_and_a_downgrade_drops_only_next_keys(empty_url: str) -> None:
     """0005 adds the next state: older code cannot read a next key, which never signed."""
-    assert migrate.upgrade(empty_url, "0002") == "0002"
+    assert migrate.upgrade(empty_url, "0004") == "0004"
     current = new_stored_key(Algorithm.RS256, "s", NOW)
     asyncio.run(
         _execute(
@@ -252,7 +252,7 @@ def test_0005_keeps_every_key_and_a_downgrade_drops_only_next_keys(empty_url: st
     assert migrate.upgrade(empty_url) == migrate.head_revision()
     upcoming = new_stored_key(Algorithm.RS256, "s", NOW, activates_at=NOW + 10)
     assert asyncio.run(_add_key(empty_url, upcoming))
-    assert migrate.downgrade(empty_url, "0002") == "0002"
+    assert migrate.downgrade(empty_url, "0004") == "0004"
     rows = asyncio.run(_execute(empty_url, "SELECT kid, state FROM signing_keys"))
     assert [(row["kid"], row["state"]) for row in rows] == [(current.kid, "current")]
 

@@ -5,7 +5,7 @@ A rotated-in key is first `next`: published in the JWKS, not yet signing, until 
 token it signed has expired. A unique partial index keeps one next key per algorithm.
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

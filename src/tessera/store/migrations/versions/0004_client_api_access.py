@@ -11,8 +11,8 @@ server: which client is an API's back end only the operator knows.
 secret method. Existing clients keep the one method they have (true), and the column's
 default keeps the previous version's INSERTs valid while both run.
 
-Revision ID: 0003
-Revises: 0006
+Revision ID: 0004
+Revises: 0003
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003"
-down_revision = "0006"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
 """leases: one row per job that only one node at a time may run (pruning)
 
-Revision ID: 0004
+Revision ID: 0006
 Revises: 0005
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004"
+revision = "0006"
 down_revision = "0005"
 branch_labels = None
 depends_on = None

@@ -4,7 +4,7 @@ A burst of refused sign-ins writes one audit row per key and block, not one per
 request: `reported_until` holds the end of the block whose first refusal has been
 recorded, and one conditional update decides which request records it.
 
-Revision ID: 0006
+Revision ID: 0003
 Revises: 0002
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006"
+revision = "0003"
 down_revision = "0002"
 branch_labels = None
 depends_on = None
