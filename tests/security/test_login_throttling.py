@@ -8,6 +8,7 @@ audit event, and a throttled burst one per key and block."""
 from __future__ import annotations
 
 import asyncio
+import threading
 
 import httpx
 import pytest
@@ -19,7 +20,7 @@ from tessera.core.models import Client
 from tessera.web.password_checks import PasswordCheckSlots
 from tessera.web.runtime import Runtime
 from tests.conftest import ISSUER, Clock
-from tests.security.conftest import CountedChecks
+from tests.security.conftest import HOLD_LIMIT, CountedChecks
 from tests.support.authorize import (
     PASSWORD,
     add_app,
@@ -163,9 +164,21 @@ async def test_parallel_attempts_at_one_login_name_get_one_password_check(
         runtime.password_checks = PasswordCheckSlots(8)
     nodes = [client, second_node] * 3
     pages = [await login_page(http, app_client) for http in nodes]
-    answers = await asyncio.gather(
-        *(sign_in(http, page, password="wrong") for http, page in zip(nodes, pages, strict=True))
-    )
+    counted_checks.hold = threading.Event()  # The first check lasts until the rest are answered.
+    tasks = [
+        asyncio.ensure_future(sign_in(http, page, password="wrong"))
+        for http, page in zip(nodes, pages, strict=True)
+    ]
+
+    async def all_answered_but_one() -> None:
+        while sum(task.done() for task in tasks) < len(tasks) - 1:
+            await asyncio.sleep(0.01)
+
+    try:
+        await asyncio.wait_for(all_answered_but_one(), HOLD_LIMIT)
+    finally:
+        counted_checks.hold.set()
+    answers = await asyncio.gather(*tasks)
     assert counted_checks.calls == 1
     assert sorted(answer.status_code for answer in answers) == [401] + [429] * 5
     assert {a.headers["retry-after"] for a in answers if a.status_code == 429} == {"1"}
