@@ -18,6 +18,7 @@ API = "https://api.example.test"
 @pytest.fixture
 def tessera(tmp_path: Path) -> TesseraServer:
     instance = TesseraServer(tmp_path / "data")
+    instance.cli("db", "upgrade")
     instance.cli("apis", "create", "--identifier", API, "--scope", "read:x")
     return instance
 

@@ -20,8 +20,9 @@ from typing import Any
 import httpx
 import pytest
 
+from tessera.store import Store
 from tests.conftest import fresh_postgres_url
-from tests.support.authorize import PKCE, request_params, sign_in_and_consent
+from tests.support.authorize import PKCE, add_person, request_params, sign_in_and_consent
 from tests.support.cluster import (
     Cluster,
     introspect,
@@ -63,23 +64,29 @@ def cluster(tmp_path: Path, postgres: PostgresCluster | None) -> Iterator[Cluste
     nodes.stop()
 
 
-async def full_flow(http: httpx.AsyncClient, client: RegisteredClient) -> list[dict[str, Any]]:
+async def full_flow(
+    http: httpx.AsyncClient, client: RegisteredClient, username: str = "alice"
+) -> list[dict[str, Any]]:
     """Sign in, consent, redeem the code and refresh once: the token responses received."""
     pkce = PKCE()
     params = request_params(client.client_id, pkce, prompt="consent")
-    answer = await sign_in_and_consent(http, params)
+    answer = await sign_in_and_consent(http, params, username=username)
     first = token_response(await redeem_code(http, client, answer["code"], pkce))
     second = token_response(await refresh(http, client, first["refresh_token"]))
     return [first, second]
 
 
-async def worker(cluster: Cluster, client: RegisteredClient, load: Load, deadline: float) -> None:
+async def worker(
+    cluster: Cluster, client: RegisteredClient, load: Load, deadline: float, username: str
+) -> None:
+    """One person's browser after another's: one password of a login name is checked at
+    a time, and a node killed during a check holds its login name for a few seconds."""
     async with cluster.client() as http:
         while load.started < FLOWS and time.monotonic() < deadline:
             load.started += 1
             http.cookies.clear()  # A new browser for every flow.
             try:
-                load.completed.append(await full_flow(http, client))
+                load.completed.append(await full_flow(http, client, username))
             except httpx.TransportError as exc:
                 load.failed.append(exc)
 
@@ -89,9 +96,19 @@ async def test_killing_a_node_mid_load_loses_no_issued_token_and_redeems_no_code
 ) -> None:
     node_a, node_b = cluster.nodes
     client = await provision(cluster.database_url)
+    people = [f"person{n}" for n in range(WORKERS)]
+    store = await Store.open(cluster.database_url, min_size=1, max_size=1)
+    try:
+        for username in people:
+            await add_person(store, username)
+    finally:
+        await store.close()
     load = Load()
     deadline = time.monotonic() + DEADLINE
-    workers = [asyncio.create_task(worker(cluster, client, load, deadline)) for _ in range(WORKERS)]
+    workers = [
+        asyncio.create_task(worker(cluster, client, load, deadline, username))
+        for username in people
+    ]
     while len(load.completed) < KILL_AFTER and time.monotonic() < deadline:
         await asyncio.sleep(0.01)
     assert node_a.process is not None

@@ -186,6 +186,29 @@ async def test_parallel_attempts_at_one_login_name_get_one_password_check(
     assert counts["login.failed"] == 1 and counts["login.throttled"] <= 1
 
 
+async def test_a_sign_in_waits_for_its_login_names_check_elsewhere_then_is_checked(
+    client: httpx.AsyncClient,
+    second_node: httpx.AsyncClient,
+    app_client: Client,
+    counted_checks: CountedChecks,
+) -> None:
+    """A double submit, or two devices at once: the second waits for the first's check
+    instead of being told it is throttled."""
+    wrong_page = await login_page(client, app_client)
+    right_page = await login_page(second_node, app_client)
+
+    async def right_password_while_the_wrong_one_is_checked() -> httpx.Response:
+        await asyncio.sleep(counted_checks.seconds / 3)
+        return await sign_in(second_node, right_page)
+
+    wrong, right = await asyncio.gather(
+        sign_in(client, wrong_page, password="wrong"),
+        right_password_while_the_wrong_one_is_checked(),
+    )
+    assert (wrong.status_code, right.status_code) == (401, 303)
+    assert counted_checks.calls == 2
+
+
 async def test_a_burst_is_counted_before_its_passwords_are_checked(
     client: httpx.AsyncClient,
     second_node: httpx.AsyncClient,

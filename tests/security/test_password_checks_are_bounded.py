@@ -1,7 +1,8 @@
 """Security rule: password checks are bounded per process (each argon2id check holds a
-core and 64 MiB): a sign-in that finds every slot taken gets a readable 503 page with
-Retry-After at once, without a check and without counting as a failure; and a password
-longer than any that can be set is refused without hashing it."""
+core and 64 MiB): a sign-in that finds every slot taken waits in a short, bounded line
+and beyond it gets a readable 503 page with Retry-After at once, without a check and
+without counting as a failure; and a password longer than any that can be set is
+refused without hashing it."""
 
 from __future__ import annotations
 
@@ -41,7 +42,7 @@ def test_a_process_checks_one_password_per_core_at_once(rt: Runtime) -> None:
 async def test_a_sign_in_beyond_the_process_limit_gets_a_503_page_unchecked(
     client: httpx.AsyncClient, rt: Runtime, app_client: Client, counted_checks: CountedChecks
 ) -> None:
-    rt.password_checks = PasswordCheckSlots(1)
+    rt.password_checks = PasswordCheckSlots(1, waiting=0)
     pages = [await login_page(client, app_client) for _ in range(2)]
     answers = await asyncio.gather(
         *(
@@ -61,6 +62,21 @@ async def test_a_sign_in_beyond_the_process_limit_gets_a_503_page_unchecked(
     assert events == ["login.failed"]
     # The slot is free again once the check is over.
     assert (await sign_in(client, busy, password="wrong")).status_code == 401
+
+
+async def test_sign_ins_beyond_the_slots_wait_in_line_and_are_all_checked(
+    client: httpx.AsyncClient, rt: Runtime, app_client: Client, counted_checks: CountedChecks
+) -> None:
+    rt.password_checks = PasswordCheckSlots(1, waiting=1, max_wait=30)
+    pages = [await login_page(client, app_client) for _ in range(2)]
+    answers = await asyncio.gather(
+        *(
+            sign_in(client, page, username=name, password="wrong")
+            for name, page in zip(("alice", "bob"), pages, strict=True)
+        )
+    )
+    assert counted_checks.calls == 2
+    assert [answer.status_code for answer in answers] == [401, 401]
 
 
 class CountingHasher(PasswordHasher):

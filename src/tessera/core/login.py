@@ -90,7 +90,9 @@ class Charge:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LoginAttempt:
-    """One try at signing in; `retry_after` > 0 means it is refused unchecked.
+    """One try at signing in; `retry_after` > 0 means it is refused unchecked, and
+    `checking_elsewhere` that only the lease refused it (another of the login name's
+    passwords is being checked: the caller may simply try again in a moment).
 
     An admitted attempt holds the lease until `lease_until`, and is already counted as
     the failure `charges` describe; `failure_wait` is what a wrong password then waits.
@@ -101,6 +103,7 @@ class LoginAttempt:
     client_ip: str
     client_id: str
     retry_after: int = 0
+    checking_elsewhere: bool = False
     lease_until: Timestamp = 0
     charges: tuple[Charge, ...] = ()
     failure_wait: int = 0
@@ -140,13 +143,15 @@ async def begin_attempt(
     attempt = LoginAttempt(
         user=user, name=_login_name(login), client_ip=client_ip, client_id=client_id
     )
-    wait = await _refusal(repos, attempt, now)
-    if wait:
-        return replace(attempt, retry_after=wait)
+    refusals = await _refusals(repos, attempt, now)
+    if refusals:
+        only_the_lease = refusals.keys() == {attempt.lease_key}
+        wait = max(refusals.values())
+        return replace(attempt, retry_after=wait, checking_elsewhere=only_the_lease)
     lease_until = now + LEASE_SECONDS
     if not await repos.throttles.lease(attempt.lease_key, now, lease_until):
         # Taken between the read above and now, on another node.
-        return replace(attempt, retry_after=LEASE_RETRY_AFTER)
+        return replace(attempt, retry_after=LEASE_RETRY_AFTER, checking_elsewhere=True)
     charges = await _charge(repos, attempt, now)
     waits = [charge.blocked_until - now for charge in charges if charge.blocked_until]
     return replace(
@@ -154,18 +159,19 @@ async def begin_attempt(
     )
 
 
-async def _refusal(repos: Repos, attempt: LoginAttempt, now: Timestamp) -> int:
-    """Seconds the attempt must wait (0: none). The first refusal of each block is an
-    audit event; later ones are not, so a burst writes one row per key and block."""
-    waits = []
+async def _refusals(repos: Repos, attempt: LoginAttempt, now: Timestamp) -> dict[str, int]:
+    """The keys that refuse the attempt, with the seconds each asks it to wait. The first
+    refusal of each block is an audit event; later ones are not, so a burst writes one
+    row per key and block."""
+    waits = {}
     for key in (*(key for key, _ in attempt.keys), attempt.lease_key):
         until = await repos.throttles.blocked_until(key)
         if until <= now:
             continue
         if await repos.throttles.mark_refused(key, until):
             await _audit(repos, "login.throttled", attempt, now, key=key.split(":", 1)[0])
-        waits.append(LEASE_RETRY_AFTER if key == attempt.lease_key else until - now)
-    return max(waits, default=0)
+        waits[key] = LEASE_RETRY_AFTER if key == attempt.lease_key else until - now
+    return waits
 
 
 async def _charge(repos: Repos, attempt: LoginAttempt, now: Timestamp) -> tuple[Charge, ...]:

@@ -1,7 +1,8 @@
-"""The per-process bound on password checks."""
+"""The per-process bound on password checks, and the short line in front of it."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 
 import pytest
@@ -10,20 +11,57 @@ from tessera.web import password_checks
 from tessera.web.password_checks import PasswordCheckSlots, available_cores
 
 
-def test_slots_are_taken_up_to_the_size_and_given_back() -> None:
-    slots = PasswordCheckSlots(2)
-    with slots.slot() as first, slots.slot() as second, slots.slot() as third:
+async def test_slots_are_taken_up_to_the_size_and_given_back() -> None:
+    slots = PasswordCheckSlots(2, waiting=0)
+    async with slots.slot() as first, slots.slot() as second, slots.slot() as third:
         assert (first, second, third) == (True, True, False)
-    with slots.slot() as again:
+    async with slots.slot() as again:
         assert again
 
 
-def test_a_slot_is_given_back_when_its_block_raises() -> None:
-    slots = PasswordCheckSlots(1)
-    with pytest.raises(RuntimeError), slots.slot():
-        raise RuntimeError
-    with slots.slot() as free:
+async def test_a_slot_is_given_back_when_its_block_raises() -> None:
+    slots = PasswordCheckSlots(1, waiting=0)
+    with pytest.raises(RuntimeError):
+        async with slots.slot():
+            raise RuntimeError
+    async with slots.slot() as free:
         assert free
+
+
+async def test_a_caller_in_line_gets_the_slot_its_holder_gives_back() -> None:
+    slots = PasswordCheckSlots(1, waiting=1, max_wait=5)
+    order: list[str] = []
+
+    async def hold() -> None:
+        async with slots.slot() as free:
+            assert free
+            await asyncio.sleep(0.05)
+            order.append("first done")
+
+    async def wait_in_line() -> None:
+        async with slots.slot() as free:
+            order.append(f"second {free}")
+
+    await asyncio.gather(hold(), wait_in_line())
+    assert order == ["first done", "second True"]
+
+
+async def test_the_line_is_bounded_and_a_wait_ends() -> None:
+    slots = PasswordCheckSlots(1, waiting=1, max_wait=0.1)
+    answered: list[tuple[str, bool]] = []
+
+    async def ask(name: str, after: float) -> None:
+        await asyncio.sleep(after)
+        async with slots.slot() as free:
+            answered.append((name, free))
+
+    async with slots.slot() as held:
+        assert held
+        # The line holds one: the third is turned away at once, the second after its wait.
+        await asyncio.gather(ask("second", 0), ask("third", 0.01))
+    assert answered == [("third", False), ("second", False)]
+    async with slots.slot() as free:
+        assert free  # Nobody is left holding or waiting.
 
 
 def test_the_cores_available_are_the_process_affinity() -> None:

@@ -3,16 +3,22 @@
 GET shows the form for a parked authorization request. POST runs core.login's three
 steps: the password is checked between two transactions, in a worker thread, so that
 argon2 holds neither a database connection nor the event loop, and only while one of
-the process's password check slots is free (web.password_checks).
+the process's password check slots is free or comes free within a moment
+(web.password_checks).
 """
 
 from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Mapping
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
 from tessera.core.errors import OAuthError
+from tessera.core.id_token_hint import HintVerifier
 from tessera.core.login import (
     LoginAttempt,
     VerifiedPassword,
@@ -34,6 +40,9 @@ from tessera.web.runtime import runtime
 FAILED = "Incorrect username or password."
 BUSY = "Too many people are signing in right now. Please try again in a moment."
 BUSY_RETRY_AFTER = 1
+# How long a sign-in waits, and how often it looks, while its login name is checked.
+LEASE_WAIT = 2.0
+LEASE_PAUSE = 0.05
 
 
 async def login_page(request: Request) -> Response:
@@ -55,18 +64,12 @@ async def submit_login(request: Request) -> Response:
         form = await read_page_form(request)
         login = form.get("username", "")
         hints = await hint_verifier(request)
-        with rt.password_checks.slot() as free:
-            async with rt.store.transaction() as tx:
-                pending = await load_pending(tx, form.get("interaction"), now, hints)
-                if not free:
-                    return busy_form(request, pending, login=login)
-                attempt = await begin_attempt(
-                    tx,
-                    login,
-                    client_ip=client_ip(request),
-                    client_id=pending.request.client.client_id,
-                    now=now,
-                )
+        async with rt.password_checks.slot() as free:
+            if not free:
+                async with rt.store.read_transaction() as tx:
+                    pending = await load_pending(tx, form.get("interaction"), now, hints)
+                return busy_form(request, pending, login=login)
+            pending, attempt = await begin(request, form, hints)
             if attempt.retry_after:
                 return login_form(request, pending, login=login, retry_after=attempt.retry_after)
             password = form.get("password", "")
@@ -78,6 +81,32 @@ async def submit_login(request: Request) -> Response:
                 return await signed_in(request, tx, pending, attempt, check, now)
     except OAuthError as err:
         return refuse(request, err, None)
+
+
+async def begin(
+    request: Request, form: Mapping[str, str], hints: HintVerifier
+) -> tuple[PendingRequest, LoginAttempt]:
+    """Pick the parked request up and begin the attempt (core.login), one transaction.
+
+    While another request checks a password for the same login name (a double submit,
+    two devices at once), try again after short pauses, LEASE_WAIT seconds at most: the
+    person waits a moment instead of reading that they are throttled.
+    """
+    rt = runtime(request)
+    deadline = time.monotonic() + LEASE_WAIT
+    while True:
+        async with rt.store.transaction() as tx:
+            pending = await load_pending(tx, form.get("interaction"), rt.now(), hints)
+            attempt = await begin_attempt(
+                tx,
+                form.get("username", ""),
+                client_ip=client_ip(request),
+                client_id=pending.request.client.client_id,
+                now=rt.now(),
+            )
+        if not attempt.checking_elsewhere or time.monotonic() >= deadline:
+            return pending, attempt
+        await asyncio.sleep(LEASE_PAUSE)
 
 
 async def signed_in(
