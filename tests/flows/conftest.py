@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Iterator
 
 import pytest
 
-from tessera.store import engine
 from tessera.web.runtime import Runtime
 from tests.support.grants import RegisteredClient, add_api, add_client, add_user
 
@@ -23,19 +21,9 @@ async def app_client(rt: Runtime) -> RegisteredClient:
     return await add_client(rt.store, public=True)
 
 
-def record_into(sent: list[str], method: Callable[..., Awaitable[Any]]) -> Any:
-    async def recorded(self: engine.Connection, sql: str, params: Any = None) -> Any:
-        sent.append(" ".join(sql.split()[:4]))
-        return await method(self, sql, params)
-
-    return recorded
-
-
 @pytest.fixture
-def statements(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The statements tessera sends from now on (both drivers), their first words."""
+def statements(rt: Runtime) -> Iterator[list[str]]:
+    """The statements the app sends from now on (either engine), their first words."""
     sent: list[str] = []
-    for connection in (engine._SQLiteConnection, engine._PostgresConnection):
-        for name in ("fetch_one", "fetch_all", "execute"):
-            monkeypatch.setattr(connection, name, record_into(sent, getattr(connection, name)))
-    return sent
+    with rt.store.database.observe(lambda sql: sent.append(" ".join(sql.split()[:4]))):
+        yield sent

@@ -18,7 +18,6 @@ import pytest
 from tessera.core.models import Api, ApiScope, AuthMethod, Client, GrantType
 from tessera.crypto.keys import Algorithm
 from tessera.store import Store, migrate
-from tessera.store.engine import SQLiteDatabase
 from tessera.store.lookups import VersionedCache
 
 NOW = 1_800_000_000
@@ -128,17 +127,12 @@ async def test_what_a_rolled_back_transaction_read_is_not_kept(
 
 @contextmanager
 def selects_on(store: Store) -> Iterator[list[str]]:
-    """The SELECT statements the store's SQLite connection runs meanwhile."""
-    database = store.database
-    assert isinstance(database, SQLiteDatabase)
+    """The SELECT statements the store sends meanwhile."""
     seen: list[str] = []
-    database._conn.set_trace_callback(
+    with store.database.observe(
         lambda sql: seen.append(sql) if sql.lstrip().upper().startswith("SELECT") else None
-    )
-    try:
+    ):
         yield seen
-    finally:
-        database._conn.set_trace_callback(None)
 
 
 async def test_sqlite_lookups_skip_the_select_until_something_changes(

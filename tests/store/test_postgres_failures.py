@@ -13,8 +13,8 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 
-from tessera.store.engine import PostgresDatabase
 from tessera.store.errors import StoreUnavailableError
+from tessera.store.postgres import PostgresDatabase
 from tests.conftest import fresh_postgres_url
 from tests.support.postgres import PostgresCluster
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tessera.store.engine import SQLiteDatabase
 from tessera.store.errors import StoreUnavailableError
+from tessera.store.sqlite import SQLiteDatabase
 
 LOCK_TIMEOUT = 0.3
 TICK = 0.01

@@ -8,7 +8,7 @@ import sqlite3
 from pathlib import Path
 
 from tessera.store.checkpoints import CheckpointSchedule
-from tessera.store.engine import SQLiteDatabase
+from tessera.store.sqlite import SQLiteDatabase
 
 ROW_BYTES = 4000
 EVERY = 20

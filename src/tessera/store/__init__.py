@@ -19,6 +19,7 @@ from tessera.store.engine import Connection, Database, open_database
 from tessera.store.grants import SQLGrantRepo
 from tessera.store.interactions import SQLInteractionRepo
 from tessera.store.keys import SQLKeyRepo
+from tessera.store.lookups import CachedApiRepo, CachedClientRepo, CatalogCache
 from tessera.store.refresh_tokens import SQLRefreshTokenRepo
 from tessera.store.revocations import SQLAccessTokenRevocationRepo
 from tessera.store.sessions import SQLSessionRepo
@@ -32,15 +33,19 @@ class SQLRepos:
     """The repositories of one transaction; each is built on first use.
 
     Its attributes satisfy `core.ports.Repos`, which mypy checks wherever a `SQLRepos`
-    is passed to core.
+    is passed to core. With a `catalog`, clients and APIs are looked up through it
+    (store.lookups).
     """
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, catalog: CatalogCache | None = None) -> None:
         self.conn = conn
+        self._catalog = catalog
 
     @cached_property
     def clients(self) -> SQLClientRepo:
-        return SQLClientRepo(self.conn)
+        if self._catalog is None:
+            return SQLClientRepo(self.conn)
+        return CachedClientRepo(self.conn, self._catalog)
 
     @cached_property
     def users(self) -> SQLUserRepo:
@@ -48,7 +53,9 @@ class SQLRepos:
 
     @cached_property
     def apis(self) -> SQLApiRepo:
-        return SQLApiRepo(self.conn)
+        if self._catalog is None:
+            return SQLApiRepo(self.conn)
+        return CachedApiRepo(self.conn, self._catalog)
 
     @cached_property
     def keys(self) -> SQLKeyRepo:
@@ -88,10 +95,13 @@ class SQLRepos:
 
 
 class Store:
-    """A database plus the transaction that hands out repositories."""
+    """A database plus the transaction that hands out repositories, and the clients and
+    APIs cached for that database where it can tell when they change (store.lookups)."""
 
     def __init__(self, database: Database) -> None:
         self.database = database
+        version = database.catalog_version
+        self._catalog = None if version is None else CatalogCache(version)
 
     @classmethod
     async def open(
@@ -117,13 +127,13 @@ class Store:
     async def transaction(self) -> AsyncIterator[SQLRepos]:
         """Commits on success or OAuthError, rolls back otherwise (store.engine)."""
         async with self.database.transaction() as conn:
-            yield SQLRepos(conn)
+            yield SQLRepos(conn, self._catalog)
 
     @asynccontextmanager
     async def read_transaction(self) -> AsyncIterator[SQLRepos]:
         """For requests that only read; see `engine.Database.read_transaction`."""
         async with self.database.read_transaction() as conn:
-            yield SQLRepos(conn)
+            yield SQLRepos(conn, self._catalog)
 
     @property
     def serializes_writes(self) -> bool:

@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from tessera.core.models import Api, ApiScope
 from tessera.crypto.keys import Algorithm
 from tessera.store.engine import Connection, Row
-from tessera.store.lookups import VersionedCache, cached_lookup
 from tessera.store.parsed import ParsedRows
 
 _COLUMNS = "id, identifier, name, scopes, access_token_lifetime, signing_alg, created_at"
@@ -30,7 +29,6 @@ def _parse(row: Row) -> Api:
 
 
 _api = ParsedRows(_parse)
-_by_identifier: VersionedCache[Api] = VersionedCache()
 
 
 class SQLApiRepo:
@@ -38,11 +36,6 @@ class SQLApiRepo:
         self._conn = conn
 
     async def get_by_identifier(self, identifier: str) -> Api | None:
-        return await cached_lookup(
-            self._conn, _by_identifier, identifier, lambda: self._load(identifier)
-        )
-
-    async def _load(self, identifier: str) -> Api | None:
         row = await self._conn.fetch_one(
             f"SELECT {_COLUMNS} FROM apis WHERE identifier = :identifier",
             {"identifier": identifier},
@@ -50,7 +43,6 @@ class SQLApiRepo:
         return None if row is None else _api(row)
 
     async def add(self, api: Api) -> None:
-        self._conn.catalog_changed()
         await self._conn.execute(
             f"INSERT INTO apis ({_COLUMNS}) VALUES (:id, :identifier, :name, :scopes, "
             ":access_token_lifetime, :signing_alg, :created_at)",
@@ -72,7 +64,6 @@ class SQLApiRepo:
         return [_api(row) for row in rows]
 
     async def delete(self, identifier: str) -> bool:
-        self._conn.catalog_changed()
         count = await self._conn.execute(
             "DELETE FROM apis WHERE identifier = :identifier", {"identifier": identifier}
         )

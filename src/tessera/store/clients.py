@@ -16,7 +16,6 @@ from tessera.core.models import AuthMethod, Client, GrantType
 from tessera.crypto.keys import Algorithm
 from tessera.store.engine import Connection, Row
 from tessera.store.errors import UnknownAPIError
-from tessera.store.lookups import VersionedCache, cached_lookup
 from tessera.store.parsed import ParsedRows
 
 _COLUMNS = (
@@ -71,7 +70,6 @@ def _values(rows: Sequence[Row]) -> Hashable:
 
 
 _client = ParsedRows(_parse, key=_values)
-_by_id: VersionedCache[Client] = VersionedCache()
 
 
 class SQLClientRepo:
@@ -79,16 +77,12 @@ class SQLClientRepo:
         self._conn = conn
 
     async def get(self, client_id: str) -> Client | None:
-        return await cached_lookup(self._conn, _by_id, client_id, lambda: self._load(client_id))
-
-    async def _load(self, client_id: str) -> Client | None:
         rows = await self._conn.fetch_all(
             f"{_SELECT} WHERE c.client_id = :client_id {_ORDER}", {"client_id": client_id}
         )
         return _client(rows) if rows else None
 
     async def add(self, client: Client) -> None:
-        self._conn.catalog_changed()
         await self._conn.execute(
             f"INSERT INTO clients ({_COLUMNS}) VALUES (:client_id, :name, :secret_hash, "
             ":redirect_uris, :post_logout_redirect_uris, :grant_types, :auth_method, "
@@ -134,7 +128,6 @@ class SQLClientRepo:
         return [_client(list(group)) for _, group in groupby(rows, lambda row: row["client_id"])]
 
     async def delete(self, client_id: str) -> bool:
-        self._conn.catalog_changed()
         count = await self._conn.execute(
             "DELETE FROM clients WHERE client_id = :client_id", {"client_id": client_id}
         )
