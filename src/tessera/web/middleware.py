@@ -9,9 +9,10 @@
   anything parses a cookie or an Authorization header (RFC 6585 5). uvicorn has already
   read them by then: only a proxy in front can keep them out of memory.
 - No stack trace ever reaches a client: an unexpected exception is logged with the
-  request id and answered with a generic 500; an unreachable or locked database
-  answers 503 with `Retry-After` (RFC 9110 10.2.3): most outages of that kind are
-  a lock held for a moment or a node restarting.
+  request id and answered with a generic 500 (`ServerError`); an unreachable or locked
+  database answers 503 with `Retry-After` (`TemporarilyUnavailableError`, RFC 9110
+  10.2.3). The pages people read (`/u/...`, `/logout`) answer with the error page and
+  the request id, every other path with RFC 6749 5.2 JSON and the request id.
 
 Plain ASGI rather than Starlette's BaseHTTPMiddleware: it runs on every request, and
 the plain form costs a few microseconds instead of tens.
@@ -19,14 +20,17 @@ the plain form costs a few microseconds instead of tens.
 
 from __future__ import annotations
 
-import json
 import logging
 import secrets
 
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from tessera.core.errors import OAuthError, ServerError, TemporarilyUnavailableError
 from tessera.store.errors import StoreUnavailableError
 from tessera.web.csp import PAGE_CSP
+from tessera.web.responses import error_body, json_response
+from tessera.web.templating import error_page
 
 log = logging.getLogger("tessera.web")
 
@@ -48,8 +52,8 @@ class BodyTooLargeError(Exception):
 # tessera's cookies need a few KiB.
 MAX_HEADER_BYTES = 32 * 1024
 MAX_HEADER_COUNT = 100
-# Seconds a client is asked to wait after a 503.
-RETRY_UNAVAILABLE_AFTER = 1
+# The paths of pages a person reads: their failures are pages too.
+PAGE_PATHS = ("/u/", "/logout")
 
 
 class EdgeMiddleware:
@@ -113,45 +117,42 @@ class EdgeMiddleware:
         except StoreUnavailableError as exc:
             log.error("database unavailable request_id=%s: %s", request_id, exc)
             if not started:
-                await _error_json(send, 503, "temporarily_unavailable", request_id)
+                failure = _failure(scope, TemporarilyUnavailableError(detail=str(exc)), request_id)
+                await failure(scope, receive, secured_send)
         except Exception:
             log.exception("unhandled error request_id=%s path=%s", request_id, scope.get("path"))
             if not started:
-                await _error_json(send, 500, "server_error", request_id)
+                await _failure(scope, ServerError(), request_id)(scope, receive, secured_send)
 
 
-async def _error_json(send: Send, status: int, error: str, request_id: str) -> None:
-    description = (
-        "The service is temporarily unavailable."
-        if status == 503
-        else "The server encountered an unexpected error."
-    )
-    body = json.dumps(
-        {"error": error, "error_description": description, "request_id": request_id}
-    ).encode()
-    extra = [(b"retry-after", str(RETRY_UNAVAILABLE_AFTER).encode())] if status == 503 else []
-    await _send(send, status, b"application/json", body, request_id, extra)
+def _failure(scope: Scope, err: OAuthError, request_id: str) -> Response:
+    """The answer to a request that failed inside the app: the error page for a person,
+    RFC 6749 5.2 JSON for a client, both with the request id and `err.headers()`.
+
+    The page is rendered with the app's templates, which may be the operator's; if it
+    cannot be (a broken template, no runtime yet), the failure is answered in JSON.
+    """
+    if str(scope.get("path", "")).startswith(PAGE_PATHS):
+        try:
+            return error_page(scope["app"].state.runtime.templates, err, request_id)
+        except Exception:
+            log.exception("error page failed request_id=%s", request_id)
+    body = {**error_body(err), "request_id": request_id}
+    headers = {"Cache-Control": "no-store", **err.headers()}
+    return json_response(body, status_code=err.status_code, headers=headers)
 
 
 async def _plain(send: Send, status: int, text: str, request_id: str) -> None:
     await _send(send, status, b"text/plain; charset=utf-8", text.encode(), request_id)
 
 
-async def _send(
-    send: Send,
-    status: int,
-    content_type: bytes,
-    body: bytes,
-    request_id: str,
-    extra: list[tuple[bytes, bytes]] | None = None,
-) -> None:
+async def _send(send: Send, status: int, content_type: bytes, body: bytes, request_id: str) -> None:
     headers = [
         (b"content-type", content_type),
         (b"content-length", str(len(body)).encode()),
         (b"cache-control", b"no-store"),
         (b"x-request-id", request_id.encode()),
         *_ALWAYS,
-        *(extra or []),
     ]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

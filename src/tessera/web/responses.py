@@ -7,13 +7,7 @@ from typing import Any
 import orjson
 from starlette.responses import Response
 
-from tessera.core.errors import (
-    InsufficientScopeError,
-    InvalidClientError,
-    MissingTokenError,
-    OAuthError,
-    SlowDownError,
-)
+from tessera.core.errors import OAuthError
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
@@ -35,26 +29,14 @@ def error_body(err: OAuthError) -> dict[str, str]:
 
 
 def json_error(err: OAuthError) -> Response:
-    """An RFC 6749 5.2 error answer (token, revocation, introspection endpoints)."""
-    headers = dict(NO_STORE)
-    if isinstance(err, InvalidClientError) and err.basic:
-        headers["WWW-Authenticate"] = 'Basic realm="tessera", charset="UTF-8"'
-    if isinstance(err, SlowDownError):
-        headers["Retry-After"] = str(err.retry_after)
+    """An RFC 6749 5.2 error answer (token, revocation, introspection endpoints), with
+    the headers the error asks for (a Basic challenge, Retry-After)."""
+    headers = {**NO_STORE, **err.headers()}
     return json_response(error_body(err), status_code=err.status_code, headers=headers)
 
 
 def bearer_error(err: OAuthError, *, scope: str | None = None) -> Response:
-    """An RFC 6750 3 error answer with its WWW-Authenticate challenge.
-
-    A request without any token gets a bare challenge: "If the request lacks any
-    authentication information ..., the resource server SHOULD NOT include an error
-    code or other error information" (RFC 6750 3.1).
-    """
-    params = ['realm="tessera"']
-    if not isinstance(err, MissingTokenError):
-        params += [f'error="{err.error}"', f'error_description="{err.description}"']
-    if isinstance(err, InsufficientScopeError) and scope:
-        params.append(f'scope="{scope}"')
-    headers = {**NO_STORE, "WWW-Authenticate": "Bearer " + ", ".join(params)}
+    """An RFC 6750 3 error answer with the error's WWW-Authenticate challenge; `scope`
+    is what the resource requires."""
+    headers = {**NO_STORE, **err.headers(), "WWW-Authenticate": err.bearer_challenge(scope)}
     return json_response(error_body(err), status_code=err.status_code, headers=headers)

@@ -8,7 +8,7 @@ from typing import Any
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, select_autoescape
 from starlette.responses import HTMLResponse
 
-from tessera.core.errors import OAuthError, SlowDownError
+from tessera.core.errors import OAuthError
 
 _PACKAGE_TEMPLATES = PackageLoader("tessera.web", "templates")
 
@@ -40,12 +40,12 @@ def render(
 def error_page(
     templates: Environment, err: OAuthError, request_id: str | None = None
 ) -> HTMLResponse:
-    """The page a person sees when a request cannot be sent back to the app; a 429
-    says when to try again (RFC 6585 4)."""
+    """The page a person sees when a request cannot be sent back to the app, with the
+    headers the error asks for: a 429 or a 503 says when to try again (RFC 6585 4)."""
     return render(
         templates,
         "error.html",
         {"error": err.error, "description": err.description, "request_id": request_id},
         status_code=err.status_code if err.status_code >= 400 else 400,
-        headers={"Retry-After": str(err.retry_after)} if isinstance(err, SlowDownError) else None,
+        headers=err.headers(),
     )
