@@ -1,6 +1,6 @@
 """The signing keys a process signs and verifies with, parsed once and reread on a TTL.
 
-Parsing and decrypting a key costs milliseconds (RSA key validation), so keys stay in
+Parsing and decrypting a key is slow (RSA key validation above all), so keys stay in
 memory; a node notices keys added or rotated by another node within `ttl` seconds, the
 bound DESIGN.md's scale section promises. How keys change state is core.key_rotation.
 """

@@ -1,7 +1,7 @@
 """Signing in with a password, throttled per source, per login name and per client IP.
 
-An attempt has three steps so that argon2's ~150 ms of CPU holds neither a database
-transaction nor the SQLite lock:
+An attempt has three steps so that argon2's deliberately long check holds neither a
+database transaction nor the SQLite lock:
 
 1. `begin_attempt`, one transaction: refuse the attempt if a key is blocked; take the
    login name's lease, so that only one of its passwords is checked at a time across
@@ -203,8 +203,7 @@ def check_password(user: User | None, password: str) -> VerifiedPassword | None:
     """Verify a password in constant work (an unknown user costs a dummy verification);
     None when the account or the password is wrong.
 
-    Argon2 costs ~150 ms of CPU by design: call this outside any transaction and off
-    the event loop.
+    Argon2 is slow by design: call this outside any transaction and off the event loop.
     """
     if user is None:
         with suppress(PasswordMismatchError):

@@ -207,9 +207,6 @@ class SessionRepo(Protocol):
     async def get(self, id_hash: bytes, now: Timestamp) -> Session | None:
         """The unexpired session with this cookie digest, or None."""
 
-    async def get_by_sid(self, sid: str, now: Timestamp) -> Session | None:
-        """The unexpired session with this public id, or None."""
-
     async def delete(self, sid: str) -> None:
         """End a session (logout)."""
 
@@ -245,20 +242,15 @@ class ThrottleRepo(Protocol):
     async def blocked_until(self, key: str) -> Timestamp:
         """When the key is unblocked (0 if it never was)."""
 
-    async def count(self, key: str, now: Timestamp, window: int) -> int:
-        """Count one event and return the key's count in its current window.
-
-        Windows are fixed: the first event after `window` seconds starts a new one at 1.
-        One statement, so concurrent events on several nodes are all counted.
-        """
-
     async def count_each(
         self, keys: Sequence[str], now: Timestamp, window: int
     ) -> Sequence[WindowCount]:
-        """Count one event on every key, as `count` does, in one statement; each key's
-        count and the start of its window, in no particular order.
+        """Count one event on every key, in one statement; each key's count in its
+        current window and the start of that window, in no particular order.
 
-        Rows are locked in sorted key order, so concurrent callers cannot deadlock.
+        Windows are fixed: the first event after `window` seconds starts a new one at 1.
+        One statement, so concurrent events on several nodes are all counted. Rows are
+        locked in sorted key order, so concurrent callers cannot deadlock.
         """
 
     async def block(self, key: str, until: Timestamp) -> None:

@@ -1,15 +1,16 @@
 """Compact JWS verification on `cryptography` for the per-request path (RFC 7515 3.1, 5.2).
 
-joserfc spends ~30 us per verification around the signature itself (measured-costs.md:
-RS256 52 us against 20 us raw), which would cap a resource server well below what the
-signature allows. `JWSVerifier` keeps joserfc for every decision about *which* key may
-verify *which* algorithm: it imports the JWK set with joserfc and resolves each
-(kid, alg) pair once, through joserfc's own key selection and key checks. Per token it
-does only what must happen per token: split, strict base64url (RFC 7515 2), the header,
-one `cryptography` verify. A header of any shape other than the plain {alg, kid, typ}
-that tessera issues (crit, b64, jku, x5c, unknown members, non-string values) is handed
-to joserfc unchanged. tests/unit/crypto/test_jws_differential.py checks that the result
-is exactly `joserfc.jws.deserialize_compact`'s on generated good and bad tokens.
+joserfc spends more per verification around the signature than the signature itself
+costs (measured: see bench/resource_verify.py), which would cap a resource server well
+below what the signature allows. `JWSVerifier` keeps joserfc for every decision about
+*which* key may verify *which* algorithm: it imports the JWK set with joserfc and
+resolves each (kid, alg) pair once, through joserfc's own key selection and key
+checks. Per token it does only what must happen per token: split, strict base64url
+(RFC 7515 2), the header, one `cryptography` verify. A header of any shape other than
+the plain {alg, kid, typ} that tessera issues (crit, b64, jku, x5c, unknown members,
+non-string values) is handed to joserfc unchanged.
+tests/unit/crypto/test_jws_differential.py checks that the result is exactly
+`joserfc.jws.deserialize_compact`'s on generated good and bad tokens.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """User passwords with argon2id (OWASP's current recommendation).
 
-Only people's passwords go through argon2: it costs ~150 ms of CPU by design. Client
+Only people's passwords go through argon2: it is slow and memory-hungry by design. Client
 secrets and tokens are high-entropy and use a SHA-256 digest instead (crypto.tokens).
 """
 

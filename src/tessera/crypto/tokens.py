@@ -68,8 +68,3 @@ def half_hash(value: str, hash_name: Literal["sha256", "sha512"] = "sha256") -> 
     """
     full = hashlib.new(hash_name, value.encode("ascii")).digest()
     return b64url(full[: len(full) // 2])
-
-
-def log_id(secret: str) -> str:
-    """A short digest prefix that identifies a secret in logs without revealing it."""
-    return digest(secret).hex()[:12]

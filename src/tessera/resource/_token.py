@@ -55,8 +55,7 @@ def build_access_token(claims: dict[str, Any]) -> AccessToken:
 
     RFC 9068 2.2 makes sub, client_id, iat and jti required; scope is a space-separated
     string when present (RFC 8693 4.2). This runs per request: exact type tests (JSON
-    gives exact types) and one frozen object of four fields keep it at about a
-    microsecond.
+    gives exact types) and one frozen object of four fields keep it cheap.
 
     Raises:
         InvalidTokenError: a required claim is missing or of the wrong type.

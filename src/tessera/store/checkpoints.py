@@ -1,9 +1,9 @@
 """WAL checkpoints off the event loop: on a worker thread, between transactions.
 
 SQLite's default checkpoints inside the COMMIT that crosses 1,000 WAL pages, on the
-thread that commits. On the serving connection that is the event loop: a median COMMIT
-costs ~25 us, such a one 3-11 ms, and every request in flight waits, including those
-with no database work left. Here the connection's automatic checkpoints are off
+thread that commits. On the serving connection that is the event loop: such a COMMIT
+takes far longer than an ordinary one, and every request in flight waits, including
+those with no database work left. Here the connection's automatic checkpoints are off
 (`wal_autocheckpoint=0`) and every `CHECKPOINT_EVERY` write transactions one PASSIVE
 checkpoint runs on a worker thread (sqlite3 releases the GIL while it copies pages),
 holding the connection's lock like a transaction. Requests that need the database wait
@@ -12,8 +12,8 @@ for it as they would have; the others go on.
 Why not a thread with a connection of its own: its checkpoints run beside the writer
 and so always finish behind it, and SQLite starts the WAL over only when a write finds
 every frame copied back. Under steady writes that never happens and the WAL grows
-without bound (measured: 0.9 GB after 30,000 transactions). Holding the lock, the
-checkpoint copies every frame, and the next write starts the WAL over.
+without bound. Holding the lock, the checkpoint copies every frame, and the next write
+starts the WAL over.
 """
 
 from __future__ import annotations

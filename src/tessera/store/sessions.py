@@ -43,12 +43,5 @@ class SQLSessionRepo:
         )
         return None if row is None else _session(row)
 
-    async def get_by_sid(self, sid: str, now: Timestamp) -> Session | None:
-        row = await self._conn.fetch_one(
-            f"SELECT {_COLUMNS} FROM sessions WHERE sid = :sid AND expires_at > :now",
-            {"sid": sid, "now": now},
-        )
-        return None if row is None else _session(row)
-
     async def delete(self, sid: str) -> None:
         await self._conn.execute("DELETE FROM sessions WHERE sid = :sid", {"sid": sid})

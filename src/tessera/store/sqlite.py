@@ -94,8 +94,8 @@ def _unavailable_when_locked() -> Iterator[None]:
         raise
 
 
-# Pauses between tries for the write lock: short at first (most writes hold it for
-# microseconds), never so long that a freed lock sits unused for long.
+# Pauses between tries for the write lock: short at first (most writes hold it only
+# briefly), never so long that a freed lock sits unused for long.
 FIRST_LOCK_PAUSE = 0.001
 LONGEST_LOCK_PAUSE = 0.05
 

@@ -19,10 +19,6 @@ class SQLThrottleRepo:
         )
         return 0 if row is None else int(row["blocked_until"])
 
-    async def count(self, key: str, now: Timestamp, window: int) -> int:
-        (counted,) = await self.count_each([key], now, window)
-        return counted.hits
-
     async def count_each(
         self, keys: Sequence[str], now: Timestamp, window: int
     ) -> Sequence[WindowCount]:

@@ -10,7 +10,6 @@ from tessera.crypto.tokens import (
     constant_time_equals,
     digest,
     half_hash,
-    log_id,
     new_id,
     new_secret,
     s256,
@@ -31,12 +30,6 @@ def test_secrets_and_ids_are_unique() -> None:
 
 def test_digest_is_sha256_of_the_secret() -> None:
     assert digest("tsr_ac_x") == hashlib.sha256(b"tsr_ac_x").digest()
-
-
-def test_log_id_is_a_short_digest_prefix_not_the_secret() -> None:
-    secret = new_secret(SecretKind.AUTHORIZATION_CODE)
-    ident = log_id(secret)
-    assert len(ident) == 12 and ident not in secret and ident == digest(secret).hex()[:12]
 
 
 def test_constant_time_equals_accepts_str_and_bytes() -> None:
