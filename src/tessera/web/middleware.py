@@ -122,7 +122,8 @@ class EdgeMiddleware:
         except Exception:
             log.exception("unhandled error request_id=%s path=%s", request_id, scope.get("path"))
             if not started:
-                await _failure(scope, ServerError(), request_id)(scope, receive, secured_send)
+                failure = _failure(scope, ServerError(), request_id)
+                await failure(scope, receive, secured_send)
 
 
 def _failure(scope: Scope, err: OAuthError, request_id: str) -> Response:
