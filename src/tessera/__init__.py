@@ -1,3 +1,5 @@
 """tessera: a self-hostable OAuth 2.1 / OpenID Connect authorization server."""
 
-__version__ = "0.1.0"
+# The one place the version is written: pyproject.toml reads it (`dynamic = ["version"]`),
+# so the wheel's metadata, `tessera --version` and the `tessera serve` banner all agree.
+__version__ = "0.2.0.dev0"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from tessera import __version__
 from tessera.cli import apis, audit, clients, db, keys, users
 from tessera.cli.demo import demo
 from tessera.cli.login import login
@@ -16,6 +17,29 @@ app = typer.Typer(
     add_completion=True,
     pretty_exceptions_enable=False,
 )
+
+
+def _print_version(wanted: bool) -> None:
+    """`--version`: print the version and stop, before any setting or database is read."""
+    if wanted:
+        typer.echo(f"tessera {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: bool = typer.Option(
+        False,
+        "--version",
+        "-V",
+        callback=_print_version,
+        is_eager=True,
+        help="Print tessera's version and exit.",
+    ),
+) -> None:
+    """tessera: an OAuth 2.1 / OpenID Connect authorization server."""
+
+
 app.command()(serve)
 app.command()(demo)
 app.command()(login)
