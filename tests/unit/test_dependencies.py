@@ -76,6 +76,23 @@ def test_every_runtime_import_comes_from_a_declared_dependency() -> None:
     assert undeclared == {}, f"imported by src but not in [project] dependencies: {undeclared}"
 
 
+# Declared dependencies that src never imports by name, and what needs them.
+USED_WITHOUT_AN_IMPORT = {
+    "python-multipart": "Starlette's Request.form(), in the demo app",
+    "httpx2": "Authlib's HTTP client, in the demo app",
+}
+
+
+def test_every_declared_dependency_is_imported_or_says_what_needs_it() -> None:
+    """A dependency nothing uses is still installed, audited and updated by every deployment."""
+    providers = importlib.metadata.packages_distributions()
+    imported = {
+        _normalised(dist) for module in _third_party_imports() for dist in providers.get(module, [])
+    }
+    unused = _declared_distributions() - imported - set(USED_WITHOUT_AN_IMPORT)
+    assert sorted(unused) == [], "declared in [project] dependencies, never imported by src"
+
+
 def test_the_import_scan_sees_imports_inside_functions() -> None:
     tree = ast.parse(
         textwrap.dedent(
