@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo demo-browser test lint bench bench-full install system-deps clean
+.PHONY: demo demo-browser test lint bench bench-full install system-deps dist clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ lint: $(STAMP)
 	$(BIN)/mypy src
 	$(BIN)/lint-imports
 
+## The sdist and the wheel in dist/, as a release ships them.
+dist: $(STAMP)
+	$(BIN)/python -m build --outdir dist .
+
 bench: $(STAMP)
 	$(BIN)/python -m bench.quick
 
@@ -45,4 +49,4 @@ bench-full: $(STAMP)
 	$(BIN)/python -m bench.memory
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var dist build .pytest_cache .mypy_cache .ruff_cache
