@@ -145,7 +145,7 @@ def test_example_toml_names_every_setting_in_the_models_order_and_nothing_else()
     written = list(tomllib.loads(text))
     commented = re.findall(r"^# (\w+) = ", text, flags=re.MULTILINE)
     assert set(commented) == set(COMMENTED_OUT)
-    in_order = [name for name in re.findall(r"^#? ?(\w+) = ", text, flags=re.MULTILINE)]
+    in_order = re.findall(r"^#? ?(\w+) = ", text, flags=re.MULTILINE)
     assert in_order == list(Settings.model_fields)
     assert set(written) == set(Settings.model_fields) - set(COMMENTED_OUT)
 
@@ -167,7 +167,8 @@ def test_example_toml_gives_each_setting_its_default(monkeypatch: pytest.MonkeyP
 def _systemd_root(tmp_path: Path) -> Path:
     """A file system root with systemd's own units, the example unit and what it names."""
     root = tmp_path / "root"
-    units = next(p for p in (Path("/usr/lib/systemd/system"), Path("/lib/systemd/system")) if p.is_dir())
+    places = (Path("/usr/lib/systemd/system"), Path("/lib/systemd/system"))
+    units = next(place for place in places if place.is_dir())
     shutil.copytree(units, root / "usr/lib/systemd/system", symlinks=True)
     (root / "etc/systemd/system").mkdir(parents=True)
     shutil.copy(UNIT, root / "etc/systemd/system/tessera.service")
