@@ -13,12 +13,12 @@ import pytest
 from argon2 import PasswordHasher
 from starlette.applications import Starlette
 
+from tessera.core.authorization import sign_in
 from tessera.core.login import VerifiedPassword, check_password
 from tessera.core.models import User
 from tessera.crypto import passwords
 from tessera.settings import Settings
 from tessera.web.app import create_app
-from tessera.web.ui import login as login_page
 from tests.conftest import ISSUER, Clock
 
 
@@ -54,7 +54,7 @@ HOLD_LIMIT = 10
 
 @dataclass
 class CountedChecks:
-    """The password checks the login page ran, each made to last `seconds` so that
+    """The password checks the sign-ins ran, each made to last `seconds` so that
     concurrent sign-ins overlap, or, with `hold`, until the test sets it (at most
     `HOLD_LIMIT` seconds): then the overlap does not depend on the machine's speed."""
 
@@ -74,5 +74,5 @@ class CountedChecks:
 @pytest.fixture
 def counted_checks(monkeypatch: pytest.MonkeyPatch, cheap_passwords: None) -> CountedChecks:
     checks = CountedChecks()
-    monkeypatch.setattr(login_page, "check_password", checks)
+    monkeypatch.setattr(sign_in, "check_password", checks)
     return checks

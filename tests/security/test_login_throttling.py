@@ -17,7 +17,7 @@ from starlette.applications import Starlette
 from tessera.core import login as login_policy
 from tessera.core.login import ThrottleRule
 from tessera.core.models import Client
-from tessera.web.password_checks import PasswordCheckSlots
+from tessera.core.password_checks import PasswordCheckSlots
 from tessera.web.runtime import Runtime
 from tests.conftest import ISSUER, Clock
 from tests.security.conftest import HOLD_LIMIT, CountedChecks

@@ -14,9 +14,9 @@ import pytest
 from argon2 import PasswordHasher
 
 from tessera.core.models import Client
+from tessera.core.password_checks import PasswordCheckSlots, available_cores
 from tessera.crypto import passwords
 from tessera.crypto.passwords import MAX_PASSWORD_LENGTH
-from tessera.web.password_checks import PasswordCheckSlots, available_cores
 from tessera.web.runtime import Runtime
 from tests.security.conftest import CountedChecks
 from tests.support.authorize import add_app, add_person, follow, request_params, sign_in

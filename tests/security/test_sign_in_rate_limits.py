@@ -98,7 +98,11 @@ async def test_the_limit_holds_across_nodes(
 async def test_zero_turns_the_limit_off(
     client: httpx.AsyncClient, rt: Runtime, registered: Client
 ) -> None:
-    rt.interaction_limit = dataclasses.replace(rt.interaction_limit, per_ip=0)
+    authorization = rt.policy.authorization
+    interactions = dataclasses.replace(authorization.interactions, per_ip=0)
+    rt.policy = dataclasses.replace(
+        rt.policy, authorization=dataclasses.replace(authorization, interactions=interactions)
+    )
     statuses = {(await start(client, registered)).status_code for _ in range(PER_IP + 2)}
     assert statuses == {302}
     assert await count(rt, "SELECT COUNT(*) FROM throttles") == 0

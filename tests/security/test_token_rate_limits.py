@@ -118,7 +118,8 @@ async def test_one_back_end_is_limited_as_its_client_not_its_address(
     client: httpx.AsyncClient, rt: Runtime, machine: RegisteredClient
 ) -> None:
     # One web back end: one address, every user's exchanges, past the per-IP limit.
-    rt.token_rate_limits = dataclasses.replace(rt.token_rate_limits, per_client=2 * PER_IP)
+    limits = dataclasses.replace(rt.policy.client_limits, per_client=2 * PER_IP)
+    rt.policy = dataclasses.replace(rt.policy, client_limits=limits)
     statuses = [(await ask(client, machine)).status_code for _ in range(2 * PER_IP + 1)]
     assert statuses == [200] * 2 * PER_IP + [429]
     # The address itself was not spent.
@@ -187,7 +188,8 @@ async def test_the_limits_hold_across_nodes(
 async def test_zero_turns_a_limit_off(
     client: httpx.AsyncClient, rt: Runtime, machine: RegisteredClient
 ) -> None:
-    rt.token_rate_limits = dataclasses.replace(rt.token_rate_limits, per_client=0, per_ip=0)
+    limits = dataclasses.replace(rt.policy.client_limits, per_client=0, per_ip=0)
+    rt.policy = dataclasses.replace(rt.policy, client_limits=limits)
     statuses = {(await ask(client, machine)).status_code for _ in range(PER_IP + 2)}
     assert statuses == {200}
 

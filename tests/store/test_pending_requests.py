@@ -6,15 +6,20 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from tessera.core.authorization.pending import (
+    InteractionPolicy,
+    finish_interaction,
+    load_pending,
+    park,
+)
 from tessera.core.authorize import build_target, validate_authorization_request
 from tessera.core.errors import UnknownInteractionError
-from tessera.core.pending import InteractionLimit, finish, load_pending, park
 from tessera.core.registration import build_client
 from tessera.crypto.tokens import s256
 from tessera.store import Store
 from tests.support.hints import HINTS, NOW, id_token
 
-NO_LIMIT = InteractionLimit(window=60, per_ip=0)
+NO_LIMIT = InteractionPolicy(lifetime=60, window=60, per_ip=0)
 
 
 @pytest.fixture
@@ -45,9 +50,8 @@ async def test_a_parked_request_is_picked_up_once_with_its_id_token_hint(store: 
             tx,
             request,
             now=NOW,
-            lifetime=60,
+            policy=NO_LIMIT,
             client_ip="192.0.2.1",
-            limit=NO_LIMIT,
             login_sid="sid-1",
         )
     async with store.transaction() as tx:
@@ -55,9 +59,9 @@ async def test_a_parked_request_is_picked_up_once_with_its_id_token_hint(store: 
         assert pending.request == request and pending.login_sid == "sid-1"
         assert pending.request.id_token_hint is not None
         assert pending.request.id_token_hint.subject == "alice"
-        await finish(tx, pending)
+        await finish_interaction(tx.interactions, pending)
         with pytest.raises(UnknownInteractionError):
-            await finish(tx, pending)
+            await finish_interaction(tx.interactions, pending)
         with pytest.raises(UnknownInteractionError):
             await load_pending(tx, interaction_id, NOW, HINTS)
 

@@ -8,7 +8,6 @@ from dataclasses import replace
 
 import pytest
 
-from tessera.core.errors import InvalidGrantError
 from tessera.core.keyring import new_stored_key
 from tessera.core.models import (
     Api,
@@ -406,20 +405,6 @@ async def test_audit_tail_returns_latest_in_order(store: Store) -> None:
         events = await tx.audit.tail(3)
     assert [e.event for e in events] == ["e2", "e3", "e4"]
     assert events[0].detail == {"n": "2"} and events[0].user_id == "u"
-
-
-async def test_oauth_error_commits_other_errors_roll_back(store: Store) -> None:
-    await seed(store)
-    with pytest.raises(InvalidGrantError):
-        async with store.transaction() as tx:
-            await tx.audit.record("kept", NOW)
-            raise InvalidGrantError
-    with pytest.raises(RuntimeError):
-        async with store.transaction() as tx:
-            await tx.audit.record("dropped", NOW)
-            raise RuntimeError
-    async with store.transaction() as tx:
-        assert [e.event for e in await tx.audit.tail(10)] == ["kept"]
 
 
 async def test_deleting_a_client_cascades_to_its_grants(store: Store) -> None:

@@ -10,16 +10,25 @@ revocation list or its grant was revoked: the jti names the grant (core.tokens).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from tessera.core.errors import InvalidRequestError, InvalidTokenError, MissingTokenError
 from tessera.core.models import Timestamp
-from tessera.core.ports import Repos
+from tessera.core.ports import AccessTokenRevocationRepo, GrantRepo
 from tessera.core.tokens import ACCESS_TOKEN_TYPE, grant_id_of
 from tessera.crypto.jws import JWSVerifier
 from tessera.crypto.jwt import JWTError
 
 MAX_TOKEN_LENGTH = 8192
+
+
+class RevocationListRepos(Protocol):
+    """What telling a live token from a revoked one reads."""
+
+    @property
+    def revocations(self) -> AccessTokenRevocationRepo: ...
+    @property
+    def grants(self) -> GrantRepo: ...
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -84,7 +93,7 @@ def decode_access_token(
 
 
 async def verify_access_token(
-    token: str, keys: JWSVerifier, *, issuer: str, now: Timestamp, repos: Repos
+    token: str, keys: JWSVerifier, *, issuer: str, now: Timestamp, repos: RevocationListRepos
 ) -> AccessToken:
     """A live access token: valid as a JWT, not revoked, and its grant not revoked.
 
@@ -96,7 +105,7 @@ async def verify_access_token(
     return access
 
 
-async def verify_not_revoked(access: AccessToken, repos: Repos) -> None:
+async def verify_not_revoked(access: AccessToken, repos: RevocationListRepos) -> None:
     """Check a decoded token against the revocation list and its grant.
 
     Raises:

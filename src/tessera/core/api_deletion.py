@@ -11,11 +11,25 @@ cascade), and one audit event says how much went.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from tessera.core.models import Timestamp
-from tessera.core.ports import Repos
+from tessera.core.ports import ApiRepo, AuditRepo, ConsentRepo, GrantRepo
 
 API_DELETED_EVENT = "api.deleted"
+
+
+class ApiDeletionRepos(Protocol):
+    """What deleting an API touches: it, the grants and consents given for it, the log."""
+
+    @property
+    def apis(self) -> ApiRepo: ...
+    @property
+    def grants(self) -> GrantRepo: ...
+    @property
+    def consents(self) -> ConsentRepo: ...
+    @property
+    def audit(self) -> AuditRepo: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +38,9 @@ class DeletedApi:
     consents_deleted: int
 
 
-async def delete_api(repos: Repos, identifier: str, *, now: Timestamp) -> DeletedApi | None:
+async def delete_api(
+    repos: ApiDeletionRepos, identifier: str, *, now: Timestamp
+) -> DeletedApi | None:
     """Delete the API with this identifier and revoke what was granted for it; None,
     and nothing changed, if there is no such API."""
     if not await repos.apis.delete(identifier):

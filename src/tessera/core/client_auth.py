@@ -33,6 +33,16 @@ class ClientCredentials:
     secret: str | None = field(default=None, repr=False)
 
 
+@dataclass(frozen=True, slots=True)
+class ClientRequest:
+    """A request a client authenticates (token, revocation, introspection): its form
+    parameters, the credentials they or the Basic header carry, and its address."""
+
+    params: Mapping[str, str]
+    credentials: ClientCredentials
+    client_ip: str
+
+
 def parse_client_credentials(
     authorization: str | None, params: Mapping[str, str]
 ) -> ClientCredentials:

@@ -7,17 +7,27 @@ to the resource servers registered for one of its audiences (`clients create
 not the token can be used at the protected resource making the introspection call."
 A refresh token is active only to the client it was issued to: resource servers never
 need one, and nobody else should learn it is live. Anything else is
-`{"active": false}` and nothing more.
+`{"active": false}` and nothing more. The request is counted under the client rate
+limits first, in a step of its own (core.rate_limits); the answer is read in a
+read-only one.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
-from tessera.core.access_tokens import AccessToken, decode_access_token, verify_not_revoked
+from tessera.core.access_tokens import (
+    AccessToken,
+    RevocationListRepos,
+    decode_access_token,
+    verify_not_revoked,
+)
+from tessera.core.client_auth import ClientRequest
 from tessera.core.errors import InvalidClientError, InvalidTokenError
 from tessera.core.models import Client, Timestamp
-from tessera.core.ports import Repos
+from tessera.core.params import require
+from tessera.core.ports import RefreshTokenRepo, Transactions
+from tessera.core.rate_limits import AdmissionRepos, RateLimits, authenticate_and_count
 from tessera.core.tokens import format_scope
 from tessera.crypto.jws import JWSVerifier
 from tessera.crypto.tokens import SecretKind, digest
@@ -25,8 +35,48 @@ from tessera.crypto.tokens import SecretKind, digest
 INACTIVE: dict[str, Any] = {"active": False}
 
 
+class IntrospectionRepos(RevocationListRepos, Protocol):
+    """What introspecting reads: the revocation list, grants and refresh tokens."""
+
+    @property
+    def refresh_tokens(self) -> RefreshTokenRepo: ...
+
+
+class IntrospectionEndpointRepos(AdmissionRepos, IntrospectionRepos, Protocol):
+    """What an introspection request touches: the client and the counters, then reads."""
+
+
+async def answer_introspection_request(
+    store: Transactions[IntrospectionEndpointRepos],
+    request: ClientRequest,
+    *,
+    keys: JWSVerifier,
+    issuer: str,
+    limits: RateLimits,
+    now: Timestamp,
+) -> dict[str, Any]:
+    """Authenticate the client, count the request, then answer for the token it names.
+
+    Raises:
+        InvalidRequestError: no token parameter (nothing is counted).
+        SlowDownError, InvalidClientError: see `authenticate_and_count`.
+        InvalidClientError: the client is public.
+    """
+    token = require(request.params, "token")
+    async with store.steps() as steps:
+        client = await authenticate_and_count(steps, request, limits, now)
+        async with steps.step(read_only=True) as tx:
+            return await introspect(token, client, keys, issuer=issuer, now=now, repos=tx)
+
+
 async def introspect(
-    token: str, client: Client, keys: JWSVerifier, *, issuer: str, now: Timestamp, repos: Repos
+    token: str,
+    client: Client,
+    keys: JWSVerifier,
+    *,
+    issuer: str,
+    now: Timestamp,
+    repos: IntrospectionRepos,
 ) -> dict[str, Any]:
     """The RFC 7662 2.2 answer for a token.
 
@@ -59,7 +109,7 @@ def may_introspect(client: Client, access: AccessToken) -> bool:
 
 
 async def _introspect_refresh_token(
-    token: str, client: Client, issuer: str, now: Timestamp, repos: Repos
+    token: str, client: Client, issuer: str, now: Timestamp, repos: IntrospectionRepos
 ) -> dict[str, Any]:
     stored = await repos.refresh_tokens.get(digest(token))
     if stored is None or stored.rotated_at is not None or stored.expires_at <= now:

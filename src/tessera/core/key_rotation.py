@@ -17,10 +17,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from tessera.core.keyring import new_stored_key
 from tessera.core.models import KeyState, KeySwitch, StoredKey, Timestamp
-from tessera.core.ports import Repos
+from tessera.core.ports import ApiRepo, AuditRepo, KeyRepo
 from tessera.core.signing_algorithms import verify_enabled
 from tessera.crypto.keys import Algorithm
 
@@ -38,6 +39,18 @@ class KeyPolicy:
     rotation_period: int  # 0: keys rotate only when an operator says so.
     cache_ttl: int  # A node may sign with a replaced key for this long after the switch.
     token_lifetime: int  # The longest access or ID token lifetime of the settings.
+
+
+class KeyRepos(Protocol):
+    """What key maintenance touches: the keys, the APIs' token lifetimes (how long a
+    replaced key stays published), and the audit log."""
+
+    @property
+    def keys(self) -> KeyRepo: ...
+    @property
+    def apis(self) -> ApiRepo: ...
+    @property
+    def audit(self) -> AuditRepo: ...
 
 
 class KeyRotationError(Exception):
@@ -94,7 +107,7 @@ def build_next_key(alg: Algorithm, secret_key: str, policy: KeyPolicy, now: Time
     return new_stored_key(alg, secret_key, now, activates_at=now + policy.publish_ahead)
 
 
-async def retirement_time(repos: Repos, policy: KeyPolicy, now: Timestamp) -> Timestamp:
+async def retirement_time(repos: KeyRepos, policy: KeyPolicy, now: Timestamp) -> Timestamp:
     """When a key that stops signing at `now` may leave the JWKS.
 
     Other nodes sign with it until they reread their keys (`cache_ttl`), and its last
@@ -105,7 +118,7 @@ async def retirement_time(repos: Repos, policy: KeyPolicy, now: Timestamp) -> Ti
 
 
 async def maintain_keys(
-    repos: Repos,
+    repos: KeyRepos,
     policy: KeyPolicy,
     keys: Sequence[StoredKey],
     now: Timestamp,
@@ -150,7 +163,7 @@ async def maintain_keys(
 
 
 async def schedule_rotation(
-    repos: Repos, policy: KeyPolicy, alg: Algorithm, secret_key: str, now: Timestamp
+    repos: KeyRepos, policy: KeyPolicy, alg: Algorithm, secret_key: str, now: Timestamp
 ) -> StoredKey:
     """Publish a next key of `alg` that signs `publish_ahead` seconds from now. Without
     a current key of `alg` there is no one to warn: the new key is current at once.
@@ -175,7 +188,7 @@ async def schedule_rotation(
 
 
 async def rotate_now(
-    repos: Repos, policy: KeyPolicy, alg: Algorithm, secret_key: str, now: Timestamp
+    repos: KeyRepos, policy: KeyPolicy, alg: Algorithm, secret_key: str, now: Timestamp
 ) -> KeySwitch:
     """The emergency path: a new key of `alg` signs at once. The key it replaces stays
     published until its tokens have expired (`keys retire` takes it out sooner); a next
@@ -199,14 +212,16 @@ async def rotate_now(
     return switch
 
 
-async def _add(repos: Repos, key: StoredKey) -> None:
+async def _add(repos: KeyRepos, key: StoredKey) -> None:
     if not await repos.keys.add(key):
         raise KeyRotationError(
             f"another {key.alg.value} key was added at the same moment: run the command again"
         )
 
 
-async def _record(repos: Repos, event: str, key: StoredKey, now: Timestamp, *, reason: str) -> None:
+async def _record(
+    repos: KeyRepos, event: str, key: StoredKey, now: Timestamp, *, reason: str
+) -> None:
     detail = {"kid": key.kid, "alg": key.alg.value, "reason": reason}
     if key.state is KeyState.NEXT:
         detail["activates_at"] = str(key.signs_from)
@@ -215,7 +230,7 @@ async def _record(repos: Repos, event: str, key: StoredKey, now: Timestamp, *, r
     await repos.audit.record(event, now, detail=detail)
 
 
-async def _record_switch(repos: Repos, event: str, switch: KeySwitch, now: Timestamp) -> None:
+async def _record_switch(repos: KeyRepos, event: str, switch: KeySwitch, now: Timestamp) -> None:
     detail = {"kid": switch.activated.kid, "alg": switch.activated.alg.value}
     if switch.replaced is not None:
         detail["replaced"] = switch.replaced.kid

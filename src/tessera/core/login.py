@@ -30,9 +30,10 @@ from __future__ import annotations
 
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
+from typing import Protocol
 
 from tessera.core.models import Session, Timestamp, User
-from tessera.core.ports import Repos
+from tessera.core.ports import AuditRepo, SessionRepo, ThrottleRepo, UserRepo
 from tessera.core.sessions import start_session
 from tessera.crypto.passwords import (
     PasswordMismatchError,
@@ -41,6 +42,20 @@ from tessera.crypto.passwords import (
     verify_password,
 )
 from tessera.crypto.tokens import digest
+
+
+class LoginRepos(Protocol):
+    """What a sign-in attempt touches: the account, the throttle's counters and lease,
+    the session it starts, and the audit log."""
+
+    @property
+    def users(self) -> UserRepo: ...
+    @property
+    def throttles(self) -> ThrottleRepo: ...
+    @property
+    def sessions(self) -> SessionRepo: ...
+    @property
+    def audit(self) -> AuditRepo: ...
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -133,7 +148,7 @@ def _login_name(login: str) -> str:
 
 
 async def begin_attempt(
-    repos: Repos, login: str, *, client_ip: str, client_id: str, now: Timestamp
+    repos: LoginRepos, login: str, *, client_ip: str, client_id: str, now: Timestamp
 ) -> LoginAttempt:
     """Find the account; refuse the attempt if it is throttled or the login name's
     password is being checked right now; otherwise take the lease and count the attempt
@@ -159,7 +174,7 @@ async def begin_attempt(
     )
 
 
-async def _refusals(repos: Repos, attempt: LoginAttempt, now: Timestamp) -> dict[str, int]:
+async def _refusals(repos: LoginRepos, attempt: LoginAttempt, now: Timestamp) -> dict[str, int]:
     """The keys that refuse the attempt, with the seconds each asks it to wait. The first
     refusal of each block is an audit event; later ones are not, so a burst writes one
     row per key and block."""
@@ -174,7 +189,7 @@ async def _refusals(repos: Repos, attempt: LoginAttempt, now: Timestamp) -> dict
     return waits
 
 
-async def _charge(repos: Repos, attempt: LoginAttempt, now: Timestamp) -> tuple[Charge, ...]:
+async def _charge(repos: LoginRepos, attempt: LoginAttempt, now: Timestamp) -> tuple[Charge, ...]:
     """Count the attempt as a failure on every key, with the blocks that sets.
 
     Keys are counted in the same order by every attempt, so that concurrent ones on
@@ -217,7 +232,7 @@ def check_password(user: User | None, password: str) -> VerifiedPassword | None:
     return VerifiedPassword(user, rehash)
 
 
-async def record_failure(repos: Repos, attempt: LoginAttempt, now: Timestamp) -> int:
+async def record_failure(repos: LoginRepos, attempt: LoginAttempt, now: Timestamp) -> int:
     """Finish a failed attempt (begin_attempt has counted it); return how many seconds
     the next one must wait (0: none)."""
     await repos.throttles.release(attempt.lease_key, attempt.lease_until)
@@ -227,7 +242,7 @@ async def record_failure(repos: Repos, attempt: LoginAttempt, now: Timestamp) ->
 
 
 async def record_success(
-    repos: Repos,
+    repos: LoginRepos,
     attempt: LoginAttempt,
     check: VerifiedPassword,
     *,
@@ -256,7 +271,7 @@ async def record_success(
 
 
 async def _audit(
-    repos: Repos, event: str, attempt: LoginAttempt, now: Timestamp, **detail: str
+    repos: LoginRepos, event: str, attempt: LoginAttempt, now: Timestamp, **detail: str
 ) -> None:
     # Never the login string of an unknown account: it is often a password typed into
     # the wrong field.

@@ -1,15 +1,17 @@
 """What core needs from storage, as Protocols; the docstrings are the contract.
 
-`store` implements every port with plain SQL, inside a transaction the caller opened
-(`async with store.transaction() as tx`); no port commits or rolls back. One-time use
-and rotation are single conditional statements, so they are exactly-once even across
-processes and nodes.
+`store` implements every repository with plain SQL, inside a transaction a use case
+opened through `Transactions`; no repository commits or rolls back. One-time use and
+rotation are single conditional statements, so they are exactly-once even across
+processes and nodes. Each use case declares, beside itself, the few repositories it
+touches as a Protocol of its own (`store.SQLRepos` fits them all).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from contextlib import AbstractAsyncContextManager
+from typing import Protocol, TypeVar
 
 from tessera.core.models import (
     Api,
@@ -164,7 +166,9 @@ class GrantRepo(Protocol):
         """The grant, revoked or not, or None."""
 
     async def revoke(self, grant_id: str, now: Timestamp) -> None:
-        """Revoke the grant: its refresh tokens and access tokens stop being active."""
+        """Mark the grant revoked at `now` (an already revoked one keeps its time); its
+        rows and its tokens' rows stay. Readers treat a revoked grant's refresh and
+        access tokens as inactive (core.grants.refresh_token, core.access_tokens)."""
 
     async def revoke_for_audience(self, audience: str, now: Timestamp) -> int:
         """Revoke every unrevoked grant for this audience, in one statement; how many."""
@@ -304,30 +308,43 @@ class AuditRepo(Protocol):
         """The last `limit` events, oldest first."""
 
 
-class Repos(Protocol):
-    """Everything one transaction can reach."""
+R = TypeVar("R", covariant=True)
 
-    @property
-    def clients(self) -> ClientRepo: ...
-    @property
-    def users(self) -> UserRepo: ...
-    @property
-    def apis(self) -> ApiRepo: ...
-    @property
-    def keys(self) -> KeyRepo: ...
-    @property
-    def grants(self) -> GrantRepo: ...
-    @property
-    def refresh_tokens(self) -> RefreshTokenRepo: ...
-    @property
-    def revocations(self) -> AccessTokenRevocationRepo: ...
-    @property
-    def sessions(self) -> SessionRepo: ...
-    @property
-    def consents(self) -> ConsentRepo: ...
-    @property
-    def interactions(self) -> InteractionRepo: ...
-    @property
-    def throttles(self) -> ThrottleRepo: ...
-    @property
-    def audit(self) -> AuditRepo: ...
+
+class Steps(Protocol[R]):
+    """Steps of one request that must not hold each other's locks where writers run in
+    parallel, and gain nothing from being apart where one writer runs at a time.
+
+    Each step is atomic: one that raises undoes its own writes and nothing else, and a
+    step that ended stays done whatever happens after it, even when the request then
+    fails. Steps run one after another, never inside each other.
+    """
+
+    def step(self, *, read_only: bool = False) -> AbstractAsyncContextManager[R]:
+        """`async with steps.step() as tx`: the repositories of this step. A `read_only`
+        step must not write (on PostgreSQL a write in it fails)."""
+        ...
+
+
+class Transactions(Protocol[R]):
+    """How a use case opens transactions, each handing it the repositories `R`.
+
+    A transaction commits when its block ends normally and rolls back when it ends in
+    an exception, any exception. A refusal whose writes must outlive it is returned
+    from the block, not raised (core.outcomes).
+    """
+
+    def transaction(self) -> AbstractAsyncContextManager[R]:
+        """A read-write transaction."""
+        ...
+
+    def read_transaction(self) -> AbstractAsyncContextManager[R]:
+        """A transaction that only reads: it takes no write lock (on SQLite, readers
+        never queue behind the writer); a write in it fails on PostgreSQL."""
+        ...
+
+    def steps(self) -> AbstractAsyncContextManager[Steps[R]]:
+        """`async with store.steps() as steps`: on PostgreSQL a transaction per step, so
+        that one step's row locks end with it; on SQLite, whose single writer would make
+        the next step wait for that commit anyway, one transaction for all of them."""
+        ...

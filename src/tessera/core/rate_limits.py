@@ -6,8 +6,8 @@ the `ThrottleRepo` port, so every worker and node counts into the same window. O
 key is over its limit, every request until its window ends is refused with 429 and
 `Retry-After` (RFC 6585 4). The three endpoints count into the same keys.
 
-Each request is counted once, after client authentication (`authenticate`, then
-`admit`):
+Each request is counted once, after client authentication, in a step of its own
+(`authenticate_and_count`):
 
 - an authenticated confidential client against itself, from any address: one back end
   (one egress address) exchanges codes and refreshes for all of its users;
@@ -25,11 +25,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
-from tessera.core.client_auth import ClientCredentials, authenticate_client
+from tessera.core.client_auth import ClientCredentials, ClientRequest, authenticate_client
 from tessera.core.errors import InvalidClientError, SlowDownError
 from tessera.core.models import Client, Timestamp
-from tessera.core.ports import ClientRepo, Repos
+from tessera.core.outcomes import Refused, settle
+from tessera.core.ports import AuditRepo, ClientRepo, Steps, ThrottleRepo
 
 CLIENT_KEY = "token-client"
 IP_KEY = "token-ip"
@@ -47,49 +49,80 @@ class RateLimits:
     per_ip: int
 
 
-async def authenticate(
-    credentials: ClientCredentials, clients: ClientRepo
-) -> Client | InvalidClientError:
-    """The client the credentials prove, or the refusal that says why they prove none:
-    returned, not raised, so that `admit` counts the attempt before refusing it."""
-    try:
-        return await authenticate_client(credentials, clients)
-    except InvalidClientError as refused:
-        return refused
+class CountingRepos(Protocol):
+    """What counting requests touches: the counters, and the audit log for the first
+    refusal of a window."""
+
+    @property
+    def throttles(self) -> ThrottleRepo: ...
+    @property
+    def audit(self) -> AuditRepo: ...
+
+
+class AdmissionRepos(CountingRepos, Protocol):
+    """What admitting a client's request touches: its registration, then the counters."""
+
+    @property
+    def clients(self) -> ClientRepo: ...
+
+
+async def authenticate_and_count(
+    steps: Steps[AdmissionRepos], request: ClientRequest, limits: RateLimits, now: Timestamp
+) -> Client:
+    """Authenticate the client and count the request, in a step of its own: on
+    PostgreSQL the counter's row stays locked until the step commits, and one address
+    or client must not wait on another request's signing.
+
+    Raises (once the count is committed):
+        SlowDownError: the counter is over its limit (also when authentication failed).
+        InvalidClientError: authentication failed.
+    """
+    async with steps.step() as tx:
+        admitted = await admit(
+            tx, request.credentials, limits, client_ip=request.client_ip, now=now
+        )
+    return settle(admitted)
 
 
 async def admit(
-    repos: Repos,
-    authenticated: Client | InvalidClientError,
+    repos: AdmissionRepos,
+    credentials: ClientCredentials,
     limits: RateLimits,
     *,
     client_ip: str,
     now: Timestamp,
-) -> Client:
-    """Count the request against the authenticated confidential client, or else against
-    its address, and let the client through.
+) -> Client | Refused:
+    """The client the credentials prove, once the request is counted against it if it
+    is confidential, or else against its address; a refusal (over the limit, or the
+    authentication failed) is returned so that the count is kept."""
+    try:
+        client = await authenticate_client(credentials, repos.clients)
+    except InvalidClientError as failed:
+        over = await _count(repos, None, limits, client_ip=client_ip, now=now)
+        return Refused(over or failed)
+    over = await _count(repos, client, limits, client_ip=client_ip, now=now)
+    return client if over is None else Refused(over)
 
-    On PostgreSQL run it in a short transaction of its own: the counter's row stays
-    locked until the commit, and one address or client must not wait on another
-    request's signing. (SQLite's one writer serialises every transaction anyway.)
 
-    Raises:
-        SlowDownError: the counter is over its limit (also when authentication failed).
-        InvalidClientError: authentication failed: `authenticated`, once counted.
-    """
-    client = None if isinstance(authenticated, InvalidClientError) else authenticated
+async def _count(
+    repos: CountingRepos,
+    client: Client | None,
+    limits: RateLimits,
+    *,
+    client_ip: str,
+    now: Timestamp,
+) -> SlowDownError | None:
     if client is not None and not client.is_public:
         key = (f"{CLIENT_KEY}:{client.client_id}", limits.per_client)
     else:
         key = (f"{IP_KEY}:{client_ip}", limits.per_ip)
-    await enforce(repos, [key], limits.window, now, client_ip=client_ip, client=client)
-    if isinstance(authenticated, InvalidClientError):
-        raise authenticated
-    return authenticated
+    return await count_requests(
+        repos, [key], limits.window, now, client_ip=client_ip, client=client
+    )
 
 
-async def enforce(
-    repos: Repos,
+async def count_requests(
+    repos: CountingRepos,
     keys: Sequence[tuple[str, int]],
     window: int,
     now: Timestamp,
@@ -97,22 +130,21 @@ async def enforce(
     client_ip: str,
     client: Client | None = None,
     event: str = TOKEN_RATE_LIMITED_EVENT,
-) -> None:
-    """Count one request on each (key, limit) whose limit is not 0.
+) -> SlowDownError | None:
+    """Count one request on each (key, limit) whose limit is not 0; the refusal when a
+    key is over its limit (retry_after: when its window ends), returned rather than
+    raised because the count must be kept either way.
 
     The first refusal of a window is an audit `event`; later ones are not, so a flood
     writes one row per key and window, not one per request.
-
-    Raises:
-        SlowDownError: a key is over its limit; retry_after is when its window ends.
     """
     limit_of = {key: limit for key, limit in keys if limit}
     if not limit_of:
-        return
+        return None
     counts = await repos.throttles.count_each(list(limit_of), now, window)
     over = [count for count in counts if count.hits > limit_of[count.key]]
     if not over:
-        return
+        return None
     for count in over:
         if count.hits == limit_of[count.key] + 1:
             await repos.audit.record(
@@ -123,7 +155,7 @@ async def enforce(
                 detail={"key": count.key.split(":", 1)[0]},
             )
     resets_at = max(count.window_started_at + window for count in over)
-    raise SlowDownError(
+    return SlowDownError(
         detail=f"over the limit: {', '.join(sorted(c.key for c in over))}",
         retry_after=resets_at - now,
     )

@@ -7,11 +7,22 @@ session id planted before login is worthless after it (session fixation, OWASP).
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from tessera.core.models import Session, Timestamp, User
-from tessera.core.ports import Repos, SessionRepo
+from tessera.core.ports import AuditRepo, SessionRepo
 from tessera.crypto.tokens import SecretKind, digest, new_id, new_secret
 
 MAX_COOKIE_LENGTH = 64
+
+
+class LogoutRepos(Protocol):
+    """What ending a session touches: it, and the audit log."""
+
+    @property
+    def sessions(self) -> SessionRepo: ...
+    @property
+    def audit(self) -> AuditRepo: ...
 
 
 async def load_session(sessions: SessionRepo, cookie: str | None, now: Timestamp) -> Session | None:
@@ -47,7 +58,7 @@ async def start_session(
 
 
 async def end_session(
-    repos: Repos, session: Session, *, now: Timestamp, client_id: str | None
+    repos: LogoutRepos, session: Session, *, now: Timestamp, client_id: str | None
 ) -> None:
     """Sign the browser out (RP-initiated or at the person's request), audited."""
     await repos.sessions.delete(session.sid)

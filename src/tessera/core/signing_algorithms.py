@@ -8,8 +8,9 @@ cannot parse, an OKP (EdDSA) key in the JWKS, so EdDSA is enabled only on reques
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
+from typing import Protocol
 
-from tessera.core.ports import Repos
+from tessera.core.ports import ApiRepo, ClientRepo
 from tessera.crypto.keys import Algorithm
 
 SHOWN_USERS = 3
@@ -17,6 +18,15 @@ SHOWN_USERS = 3
 
 class AlgorithmNotEnabledError(Exception):
     """A client or API signs with an algorithm that is not enabled; one line for a person."""
+
+
+class SignerRepos(Protocol):
+    """Where the algorithms in use are registered: clients (ID tokens), APIs (access tokens)."""
+
+    @property
+    def clients(self) -> ClientRepo: ...
+    @property
+    def apis(self) -> ApiRepo: ...
 
 
 def describe(algorithms: Iterable[Algorithm]) -> str:
@@ -39,7 +49,7 @@ def verify_enabled(alg: Algorithm, enabled: Collection[Algorithm]) -> None:
         raise AlgorithmNotEnabledError(not_enabled(alg, enabled))
 
 
-async def verify_algorithms_in_use(repos: Repos, enabled: Collection[Algorithm]) -> None:
+async def verify_algorithms_in_use(repos: SignerRepos, enabled: Collection[Algorithm]) -> None:
     """Refuse to start when a registered client or API signs with a disabled algorithm.
 
     Signing its tokens with another algorithm would break a relying party that checks

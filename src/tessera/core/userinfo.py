@@ -6,18 +6,27 @@ when it does, so the scope check covers the audience too.
 
 from __future__ import annotations
 
-from tessera.core.access_tokens import verify_access_token
+from typing import Protocol
+
+from tessera.core.access_tokens import RevocationListRepos, verify_access_token
 from tessera.core.errors import InsufficientScopeError, InvalidTokenError
 from tessera.core.models import Timestamp
-from tessera.core.ports import Repos
+from tessera.core.ports import UserRepo
 from tessera.core.tokens import Claims, build_profile_claims
 from tessera.crypto.jws import JWSVerifier
 
 USERINFO_SCOPE = "openid"
 
 
+class UserinfoRepos(RevocationListRepos, Protocol):
+    """What userinfo reads: whether the token is live, then its user."""
+
+    @property
+    def users(self) -> UserRepo: ...
+
+
 async def build_userinfo(
-    token: str, keys: JWSVerifier, *, issuer: str, now: Timestamp, repos: Repos
+    token: str, keys: JWSVerifier, *, issuer: str, now: Timestamp, repos: UserinfoRepos
 ) -> Claims:
     """`sub` and the profile/email claims the token's scope releases.
 

@@ -3,6 +3,10 @@
 store = await Store.open(url)
 async with store.transaction() as tx:
     client = await tx.clients.get(client_id)
+
+A transaction commits when its block ends normally and rolls back on any exception
+(store.engine). `Store` satisfies core.ports.Transactions for every repository
+Protocol that `SQLRepos` fits, which mypy checks wherever core is handed a store.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import cached_property
 
+from tessera.core.ports import Steps
 from tessera.store.apis import SQLApiRepo
 from tessera.store.audit import SQLAuditRepo
 from tessera.store.clients import SQLClientRepo
@@ -23,6 +28,7 @@ from tessera.store.lookups import CachedApiRepo, CachedClientRepo, CatalogCache
 from tessera.store.refresh_tokens import SQLRefreshTokenRepo
 from tessera.store.revocations import SQLAccessTokenRevocationRepo
 from tessera.store.sessions import SQLSessionRepo
+from tessera.store.steps import SeparateSteps, SharedSteps
 from tessera.store.throttles import SQLThrottleRepo
 from tessera.store.users import SQLUserRepo
 
@@ -32,9 +38,9 @@ __all__ = ["SQLRepos", "Store"]
 class SQLRepos:
     """The repositories of one transaction; each is built on first use.
 
-    Its attributes satisfy `core.ports.Repos`, which mypy checks wherever a `SQLRepos`
-    is passed to core. With a `catalog`, clients and APIs are looked up through it
-    (store.lookups).
+    It fits every repository Protocol a core use case declares (the repositories it
+    touches), which mypy checks wherever a `SQLRepos` is passed to core. With a
+    `catalog`, clients and APIs are looked up through it (store.lookups).
     """
 
     def __init__(self, conn: Connection, catalog: CatalogCache | None = None) -> None:
@@ -125,7 +131,7 @@ class Store:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SQLRepos]:
-        """Commits on success or OAuthError, rolls back otherwise (store.engine)."""
+        """Commits when the block ends normally, rolls back on any exception."""
         async with self.database.transaction() as conn:
             yield SQLRepos(conn, self._catalog)
 
@@ -135,10 +141,19 @@ class Store:
         async with self.database.read_transaction() as conn:
             yield SQLRepos(conn, self._catalog)
 
-    @property
-    def serializes_writes(self) -> bool:
-        """See `engine.Database.serializes_writes`."""
-        return self.database.serializes_writes
+    @asynccontextmanager
+    async def steps(self) -> AsyncIterator[Steps[SQLRepos]]:
+        """Steps that must not hold each other's locks (core.ports.Steps): a transaction
+        each where writers run in parallel, one shared transaction where they queue
+        anyway (`engine.Database.serializes_writes`; store.steps)."""
+        if not self.database.serializes_writes:
+            yield SeparateSteps(self.transaction, self.read_transaction)
+            return
+        shared = SharedSteps(self.database, lambda conn: SQLRepos(conn, self._catalog))
+        try:
+            yield shared
+        finally:
+            await shared.end()
 
     async def close(self) -> None:
         await self.database.close()

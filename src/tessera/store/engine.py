@@ -13,8 +13,9 @@ them for asyncpg). The caller owns the transaction:
     async with database.transaction() as conn:
         ...
 
-It commits when the block ends normally **or with an OAuthError** (a reused code must
-stay revoked, a failed login must stay counted) and rolls back on anything else.
+It commits when the block ends normally and rolls back when it ends in an exception,
+any exception. Writes that must outlive a refusal are the caller's to commit: core
+returns such a refusal instead of raising it (core.outcomes).
 """
 
 from __future__ import annotations
@@ -24,8 +25,6 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
-
-from tessera.core.errors import OAuthError
 
 if TYPE_CHECKING:
     from tessera.store.lookups import CatalogVersion
@@ -150,10 +149,6 @@ class _ObservedConnection(Connection):
     async def execute(self, sql: str, params: Params | None = None) -> int:
         self._sent(sql)
         return await self._conn.execute(sql, params)
-
-
-def _keeps_transaction(exc: BaseException | None) -> bool:
-    return exc is None or isinstance(exc, OAuthError)
 
 
 def sqlite_path(url: str) -> Path:

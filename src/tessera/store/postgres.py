@@ -15,7 +15,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager, context
 import asyncpg
 from asyncpg.transaction import Transaction
 
-from tessera.store.engine import Connection, Database, Params, Row, _keeps_transaction
+from tessera.store.engine import Connection, Database, Params, Row
 from tessera.store.errors import DuplicateError, StoreUnavailableError
 
 _PLACEHOLDER = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
@@ -161,12 +161,8 @@ class PostgresDatabase(Database):
         try:
             try:
                 yield self.observed(_PostgresConnection(conn))
-            except BaseException as exc:
-                if _keeps_transaction(exc):
-                    with _unavailable_on_failure():
-                        await tx.commit()
-                else:
-                    await _roll_back(tx)
+            except BaseException:
+                await _roll_back(tx)
                 raise
             with _unavailable_on_failure():
                 await tx.commit()

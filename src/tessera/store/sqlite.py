@@ -14,7 +14,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager, context
 from pathlib import Path
 
 from tessera.store.checkpoints import CheckpointSchedule
-from tessera.store.engine import Connection, Database, Params, Row, _keeps_transaction
+from tessera.store.engine import Connection, Database, Params, Row
 from tessera.store.errors import DuplicateError, StoreUnavailableError
 from tessera.store.files import create_private_database_file
 
@@ -155,11 +155,8 @@ class SQLiteDatabase(Database):
         try:
             try:
                 yield self.observed(self._wrapped)
-            except BaseException as exc:
-                if _keeps_transaction(exc):
-                    self._commit()
-                else:
-                    self._roll_back()
+            except BaseException:
+                self._roll_back()
                 raise
             else:
                 self._commit()

@@ -1,5 +1,5 @@
 """What the token, revocation and introspection endpoints share: reading a client's
-form, and refusing with one log line.
+request, and refusing with one log line.
 
 The log line carries the error and its internal detail, never a token, code or secret
 (details are written not to hold one), so a refusal can be traced by request id.
@@ -8,28 +8,28 @@ The log line carries the error and its internal detail, never a token, code or s
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from tessera.core.client_auth import ClientCredentials, parse_client_credentials
+from tessera.core.client_auth import ClientRequest, parse_client_credentials
 from tessera.core.errors import OAuthError
 from tessera.core.params import parse_params
-from tessera.web.forms import form_pairs
+from tessera.web.forms import client_ip, form_pairs
 from tessera.web.responses import bearer_error, json_error
 
 log = logging.getLogger("tessera.oauth")
 
 
-async def read_client_form(request: Request) -> tuple[Mapping[str, str], ClientCredentials]:
-    """The form parameters and the client credentials they (or Basic) carry.
+async def read_client_request(request: Request) -> ClientRequest:
+    """The form parameters, the client credentials they (or Basic) carry, the address.
 
     Raises:
         InvalidRequestError, InvalidClientError: see parse_params and parse_client_credentials.
     """
     params = parse_params(await form_pairs(request))
-    return params, parse_client_credentials(request.headers.get("authorization"), params)
+    credentials = parse_client_credentials(request.headers.get("authorization"), params)
+    return ClientRequest(params, credentials, client_ip(request))
 
 
 def refuse(request: Request, err: OAuthError, *, bearer_scope: str | None = None) -> Response:

@@ -1,4 +1,6 @@
-"""What every request needs, built once at start-up and reached through `runtime(request)`."""
+"""What every request needs, built once at start-up and reached through `runtime(request)`:
+the settings, the store, the key ring, the templates, and the policy core applies
+(core.policy), derived from the settings once."""
 
 from __future__ import annotations
 
@@ -11,6 +13,9 @@ from dataclasses import dataclass, field
 from jinja2 import Environment
 from starlette.requests import Request
 
+from tessera.core.authorization.approval import CodePolicy
+from tessera.core.authorization.pending import InteractionPolicy
+from tessera.core.id_token_hint import HintVerifier
 from tessera.core.key_rotation import (
     KeyPolicy,
     build_next_key,
@@ -19,12 +24,12 @@ from tessera.core.key_rotation import (
     rotations_due,
 )
 from tessera.core.keyring import KeyRing
-from tessera.core.pending import InteractionLimit
+from tessera.core.password_checks import PasswordCheckSlots, available_cores
+from tessera.core.policy import AuthorizationPolicy, ServerPolicy
 from tessera.core.rate_limits import RateLimits
 from tessera.core.tokens import TokenPolicy
 from tessera.settings import Settings
 from tessera.store import Store
-from tessera.web.password_checks import PasswordCheckSlots, available_cores
 
 
 def build_key_policy(settings: Settings) -> KeyPolicy:
@@ -38,6 +43,37 @@ def build_key_policy(settings: Settings) -> KeyPolicy:
     )
 
 
+def build_server_policy(settings: Settings) -> ServerPolicy:
+    """Everything core takes from the settings, derived once (core.policy)."""
+    return ServerPolicy(
+        tokens=TokenPolicy(
+            issuer=settings.issuer,
+            access_token_lifetime=settings.access_token_lifetime,
+            id_token_lifetime=settings.id_token_lifetime,
+            refresh_token_lifetime=settings.refresh_token_sliding_lifetime,
+        ),
+        client_limits=RateLimits(
+            window=settings.token_rate_limit_window,
+            per_client=settings.token_rate_limit_per_client,
+            per_ip=settings.token_rate_limit_per_ip,
+        ),
+        authorization=AuthorizationPolicy(
+            issuer=settings.issuer,
+            codes=CodePolicy(
+                code_lifetime=settings.code_lifetime,
+                grant_lifetime=settings.refresh_token_absolute_lifetime,
+            ),
+            interactions=InteractionPolicy(
+                lifetime=settings.interaction_lifetime,
+                window=settings.interaction_rate_limit_window,
+                per_ip=settings.interaction_rate_limit_per_ip,
+            ),
+            session_lifetime=settings.session_lifetime,
+        ),
+        keys=build_key_policy(settings),
+    )
+
+
 @dataclass(slots=True)
 class Runtime:
     settings: Settings
@@ -48,31 +84,12 @@ class Runtime:
     password_checks: PasswordCheckSlots = field(
         default_factory=lambda: PasswordCheckSlots(available_cores())
     )
-    # Derived from the settings once, not on every token request.
-    token_policy: TokenPolicy = field(init=False)
-    token_rate_limits: RateLimits = field(init=False)
-    key_policy: KeyPolicy = field(init=False)
+    policy: ServerPolicy = field(init=False)
     # Held while this process rereads its keys; other requests use the keys they have.
     _reloading_keys: asyncio.Lock = field(init=False, default_factory=asyncio.Lock)
-    interaction_limit: InteractionLimit = field(init=False)
 
     def __post_init__(self) -> None:
-        self.token_policy = TokenPolicy(
-            issuer=self.settings.issuer,
-            access_token_lifetime=self.settings.access_token_lifetime,
-            id_token_lifetime=self.settings.id_token_lifetime,
-            refresh_token_lifetime=self.settings.refresh_token_sliding_lifetime,
-        )
-        self.token_rate_limits = RateLimits(
-            window=self.settings.token_rate_limit_window,
-            per_client=self.settings.token_rate_limit_per_client,
-            per_ip=self.settings.token_rate_limit_per_ip,
-        )
-        self.key_policy = build_key_policy(self.settings)
-        self.interaction_limit = InteractionLimit(
-            window=self.settings.interaction_rate_limit_window,
-            per_ip=self.settings.interaction_rate_limit_per_ip,
-        )
+        self.policy = build_server_policy(self.settings)
 
     def now(self) -> int:
         """Whole seconds since the epoch: the unit of every timestamp in tessera."""
@@ -87,6 +104,15 @@ class Runtime:
                 await self.reload_keys(now)
         return self.keyring
 
+    async def hint_verifier(self) -> HintVerifier:
+        """How this server checks an id_token_hint (core.id_token_hint). Call it before
+        a transaction opens: the key ring may have to be reread in one of its own."""
+        return HintVerifier(
+            keys=(await self.fresh_keyring()).verification_keys,
+            issuer=self.settings.issuer,
+            max_age=self.policy.authorization.session_lifetime,
+        )
+
     async def reload_keys(self, now: float) -> None:
         """Reread the keys, first making the changes that are due (a next key's switch,
         retirements, a scheduled rotation: core.key_rotation). Nothing being due, this
@@ -98,14 +124,15 @@ class Runtime:
         at = int(now)
         async with self.store.read_transaction() as tx:
             stored = await tx.keys.list()
-        if is_maintenance_due(stored, self.key_policy, at):
+        policy = self.policy.keys
+        if is_maintenance_due(stored, policy, at):
             secret_key = self.settings.secret_key
             next_keys = [
-                await asyncio.to_thread(build_next_key, alg, secret_key, self.key_policy, at)
-                for alg in rotations_due(stored, self.key_policy, at)
+                await asyncio.to_thread(build_next_key, alg, secret_key, policy, at)
+                for alg in rotations_due(stored, policy, at)
             ]
             async with self.store.transaction() as tx:
-                await maintain_keys(tx, self.key_policy, stored, at, next_keys)
+                await maintain_keys(tx, policy, stored, at, next_keys)
                 stored = await tx.keys.list()
         self.keyring.use(stored, now)
 

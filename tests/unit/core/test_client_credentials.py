@@ -20,7 +20,7 @@ GONE = "https://gone.test"
     [
         (API_ID, "The client has no access to this API."),
         # On PostgreSQL the client is read in one transaction and the grant runs in the
-        # next (web.endpoints.token): a granted API may be deleted in between.
+        # next (core.token_endpoint): a granted API may be deleted in between.
         (GONE, InvalidTargetError.default_description),
     ],
     ids=["not-granted", "granted-then-deleted"],
@@ -44,7 +44,7 @@ async def test_an_api_the_client_cannot_use_is_invalid_target(
             now=rt.now(),
             repos=tx,
             keyring=rt.keyring,
-            policy=rt.token_policy,
+            policy=rt.policy.tokens,
         )
         with pytest.raises(InvalidTargetError) as refused:
             await exchange(request)

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
+from tessera.core.authorization.interaction import Interaction, required_interaction
 from tessera.core.authorize import AuthorizationRequest, ResponseTarget
 from tessera.core.errors import ConsentRequiredError, LoginRequiredError
 from tessera.core.id_token_hint import IdTokenHint
-from tessera.core.interaction import Interaction, required_interaction
 from tessera.core.models import AuthMethod, Client, Consent, Prompt, ResponseMode, Session
 
 NOW = 1_800_000_000

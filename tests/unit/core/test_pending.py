@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from tessera.core.authorization.pending import build_params
 from tessera.core.authorize import build_target, validate_authorization_request
 from tessera.core.id_token_hint import IdTokenHint
 from tessera.core.models import Api, ApiScope, Client, Prompt, ResponseMode
-from tessera.core.pending import build_params
 from tessera.crypto.tokens import s256
 
 CLIENT = Client(client_id="app", name="App", redirect_uris=("http://127.0.0.1/cb",))

@@ -11,6 +11,7 @@ from tessera.core.errors import UnauthorizedClientError, UnsupportedGrantTypeErr
 from tessera.core.grants import authorization_code, client_credentials, refresh_token
 from tessera.core.grants.base import GrantHandler, TokenRequest
 from tessera.core.models import GrantType
+from tessera.core.outcomes import Refused
 from tessera.core.params import require
 from tessera.core.tokens import TokenResponse, format_scope
 
@@ -39,9 +40,10 @@ def parse_grant_type(params: Mapping[str, str]) -> GrantType:
     return GrantType(value)
 
 
-async def exchange(grant_type: GrantType, request: TokenRequest) -> TokenResponse:
+async def exchange(grant_type: GrantType, request: TokenRequest) -> TokenResponse | Refused:
     """Run the grant for an authenticated client, and record what it issued in the
-    same transaction: a token answer is never sent without its audit event.
+    same transaction: a token answer is never sent without its audit event. A refusal
+    whose writes must be kept is returned (see the grant).
 
     Raises:
         UnauthorizedClientError: the client is not registered for this grant type.
@@ -50,6 +52,8 @@ async def exchange(grant_type: GrantType, request: TokenRequest) -> TokenRespons
     if grant_type not in request.client.grant_types:
         raise UnauthorizedClientError(detail=f"client may not use {grant_type}")
     tokens = await GRANTS[grant_type](request)
+    if isinstance(tokens, Refused):
+        return tokens
     await request.repos.audit.record(
         TOKEN_ISSUED_EVENT,
         request.now,

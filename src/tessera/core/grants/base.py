@@ -1,8 +1,9 @@
 """What every grant shares: the request it gets, scope narrowing, and issuing tokens.
 
-A grant is an async function from a `TokenRequest` to a `TokenResponse` that does its
-checks first and its writes last; the only writes before an error are deliberate ones
-(a burnt code, a revoked family), which the transaction keeps (store.engine).
+A grant is an async function from a `TokenRequest` to a `TokenResponse`. It runs in a
+transaction that a raised refusal rolls back; a refusal whose writes are part of the
+answer (a burnt code, a revoked family, an audited foreign token) is returned as
+`Refused` instead, so that they are committed (core.outcomes).
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from typing import Protocol
 from tessera.core.errors import InvalidGrantError, InvalidScopeError
 from tessera.core.keyring import KeyRing
 from tessera.core.models import Client, Grant, GrantType, RefreshToken, Timestamp, User
-from tessera.core.ports import Repos
+from tessera.core.outcomes import Refused
+from tessera.core.ports import ApiRepo, AuditRepo, GrantRepo, RefreshTokenRepo, UserRepo
 from tessera.core.registration import SCOPE_TOKEN
 from tessera.core.tokens import (
     ACCESS_TOKEN_TYPE,
@@ -32,6 +34,22 @@ from tessera.crypto.tokens import SecretKind, digest, new_id, new_secret
 DEFAULT_ALGORITHM = Algorithm.RS256
 
 
+class GrantRepos(Protocol):
+    """What the grants touch: grants and their refresh tokens, the users and APIs they
+    name, and the audit log."""
+
+    @property
+    def grants(self) -> GrantRepo: ...
+    @property
+    def refresh_tokens(self) -> RefreshTokenRepo: ...
+    @property
+    def users(self) -> UserRepo: ...
+    @property
+    def apis(self) -> ApiRepo: ...
+    @property
+    def audit(self) -> AuditRepo: ...
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TokenRequest:
     """An authenticated client's token request and what answering it needs."""
@@ -39,15 +57,16 @@ class TokenRequest:
     client: Client
     params: Mapping[str, str]
     now: Timestamp
-    repos: Repos
+    repos: GrantRepos
     keyring: KeyRing
     policy: TokenPolicy
     client_ip: str | None = None
 
 
 class GrantHandler(Protocol):
-    async def __call__(self, request: TokenRequest, /) -> TokenResponse:
-        """Answer the request, or raise the OAuthError that says why not."""
+    async def __call__(self, request: TokenRequest, /) -> TokenResponse | Refused:
+        """Answer the request; raise the OAuthError that says why not, or return it as
+        `Refused` when the writes made on the way must be kept."""
 
 
 def parse_scope(value: str) -> frozenset[str]:

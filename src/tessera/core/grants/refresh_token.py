@@ -7,6 +7,11 @@ that was already rotated means two parties hold it: the whole family (the grant)
 revoked and an audit event recorded. A client may register a grace window (0-60 s): a
 retry with the token it just rotated, whose answer was lost, then gets a fresh pair,
 and the lost successor is retired instead of the family.
+
+The rotation comes first, in one atomic statement. Any other refusal after it (a wider
+scope, a revoked or ended grant) is raised and rolls the rotation back, so the token
+still works; the two refusals whose writes must stay, reuse and another client's
+token, are returned as `Refused` (core.outcomes).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 from tessera.core.errors import InvalidGrantError
 from tessera.core.grants.base import TokenRequest, issue_user_tokens, narrow_scope, revoke_family
 from tessera.core.models import Grant, RefreshToken, Timestamp
+from tessera.core.outcomes import Refused
 from tessera.core.params import require
 from tessera.core.ports import (
     ForeignRefreshTokenError,
@@ -33,52 +39,43 @@ def is_within_grace(rotated_at: Timestamp, now: Timestamp, grace_seconds: int) -
     return grace_seconds > 0 and now - rotated_at <= grace_seconds
 
 
-async def exchange(request: TokenRequest) -> TokenResponse:
+async def exchange(request: TokenRequest) -> TokenResponse | Refused:
     """Rotate a refresh token into a new pair.
 
-    Raises:
+    Raises (the token left as it was):
         InvalidRequestError: refresh_token is missing.
-        InvalidGrantError: unknown, expired or reused token (reuse outside the grace
-            window revokes the family), another client's token, a revoked or ended grant.
+        InvalidGrantError: unknown or expired token, a revoked or ended grant.
         InvalidScopeError: a scope wider than the one granted.
+
+    Refused (the writes kept):
+        InvalidGrantError: a reused token outside the grace window (its family is
+            revoked), or another client's token (audited).
     """
     token_hash = digest(require(request.params, "refresh_token"))
-    requested = request.params.get("scope")
-    if requested is not None:
-        await _check_scope(request, token_hash, requested)
-    token, reused = await _rotate(request, token_hash)
+    rotated = await _rotate(request, token_hash)
+    if isinstance(rotated, Refused):
+        return rotated
+    token, reused = rotated
     if reused and not is_within_grace(
         token.rotated_at or 0, request.now, request.client.refresh_grace_seconds
     ):
         await revoke_family(request, REFRESH_REUSED_EVENT, grant_id=token.grant_id)
-        raise InvalidGrantError(detail=f"refresh token of grant {token.grant_id} reused")
+        return Refused(InvalidGrantError(detail=f"refresh token of grant {token.grant_id} reused"))
     grant = await _live_grant(request, token.grant_id)
+    scope = narrow_scope(token.scope, request.params.get("scope"))
     if reused:
         await request.repos.refresh_tokens.revoke_unrotated(grant.id, request.now)
-    scope = narrow_scope(token.scope, requested)
     return await issue_user_tokens(
         request, grant, scope=scope, refresh_scope=token.scope, nonce=None
     )
 
 
-async def _check_scope(request: TokenRequest, token_hash: bytes, requested: str) -> None:
-    """Refuse a wider scope before rotating, so that the refusal does not cost the
-    client its refresh token (the transaction keeps writes made before an OAuthError).
-    Another client's token is left to `_rotate`, which refuses it without saying more."""
-    stored = await request.repos.refresh_tokens.get(token_hash)
-    if stored is None:
-        return
-    grant = await request.repos.grants.get(stored.grant_id)
-    if grant is not None and grant.client_id == request.client.client_id:
-        narrow_scope(stored.scope, requested)
-
-
-async def _rotate(request: TokenRequest, token_hash: bytes) -> tuple[RefreshToken, bool]:
-    """The presented token, rotated now, and whether it had been rotated before.
+async def _rotate(request: TokenRequest, token_hash: bytes) -> tuple[RefreshToken, bool] | Refused:
+    """The presented token, rotated now, and whether it had been rotated before; another
+    client's token is refused, recorded, and left as it was with its family.
 
     Raises:
-        InvalidGrantError: unknown or expired, or another client's (recorded; the token
-            and its family are left as they were).
+        InvalidGrantError: unknown or expired (nothing is written).
     """
     client_id = request.client.client_id
     try:
@@ -94,9 +91,9 @@ async def _rotate(request: TokenRequest, token_hash: bytes) -> tuple[RefreshToke
             ip=request.client_ip,
             detail={"grant_id": grant_id, "owner": foreign.owner},
         )
-        raise InvalidGrantError(
-            detail=f"refresh token of grant {grant_id} of another client"
-        ) from None
+        return Refused(
+            InvalidGrantError(detail=f"refresh token of grant {grant_id} of another client")
+        )
     except RefreshReusedError as reused:
         return reused.token, True
 

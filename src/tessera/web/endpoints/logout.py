@@ -17,7 +17,7 @@ from tessera.core.errors import OAuthError
 from tessera.core.logout import LogoutRequest, is_confirmed_by_hint, parse_logout_request
 from tessera.core.params import parse_params
 from tessera.core.sessions import end_session, load_session
-from tessera.web.authorization import hint_verifier, redirect, refuse
+from tessera.web.authorization import redirect, refuse
 from tessera.web.cookies import SESSION, clear_cookie, read_cookie
 from tessera.web.csrf import FIELD, verify_csrf
 from tessera.web.forms import form_pairs, query_pairs
@@ -33,7 +33,7 @@ async def logout(request: Request) -> Response:
     now = rt.now()
     try:
         params, confirmed = await read_logout_params(request)
-        hints = await hint_verifier(request)
+        hints = await rt.hint_verifier()
         async with rt.store.transaction() as tx:
             logout_request = await parse_logout_request(params, tx.clients, hints, now=now)
             session = await load_session(
@@ -45,7 +45,7 @@ async def logout(request: Request) -> Response:
                 client_id = logout_request.client.client_id if logout_request.client else None
                 await end_session(tx, session, now=now, client_id=client_id)
     except OAuthError as err:
-        return refuse(request, err, None)
+        return refuse(request, err)
     response = signed_out(request, logout_request)
     clear_cookie(response, SESSION, rt.settings)
     return response

@@ -1,9 +1,4 @@
-"""POST /oauth/revoke (RFC 7009): a client revokes one of its tokens.
-
-As at the token endpoint, a short transaction authenticates the client and admits the
-request under the rate limits (core.rate_limits), and the revocation runs in its own,
-so that it does not hold the counter's row on PostgreSQL.
-"""
+"""POST /oauth/revoke (RFC 7009): a client revokes one of its tokens (core.revocation)."""
 
 from __future__ import annotations
 
@@ -11,11 +6,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from tessera.core.errors import OAuthError
-from tessera.core.params import require
-from tessera.core.rate_limits import admit, authenticate
-from tessera.core.revocation import revoke_token
-from tessera.web.forms import client_ip
-from tessera.web.oauth import read_client_form, refuse
+from tessera.core.revocation import answer_revocation_request
+from tessera.web.oauth import read_client_request, refuse
 from tessera.web.responses import NO_STORE
 from tessera.web.runtime import runtime
 
@@ -25,23 +17,15 @@ async def revoke(request: Request) -> Response:
     rt = runtime(request)
     now = rt.now()
     try:
-        params, credentials = await read_client_form(request)
-        token = require(params, "token")
-        keyring = await rt.fresh_keyring()
-        async with rt.store.transaction() as tx:  # Commits on OAuthError: counts stay.
-            authenticated = await authenticate(credentials, tx.clients)
-            client = await admit(
-                tx, authenticated, rt.token_rate_limits, client_ip=client_ip(request), now=now
-            )
-        async with rt.store.transaction() as tx:
-            await revoke_token(
-                token,
-                client,
-                keyring.verifier,
-                issuer=rt.settings.issuer,
-                now=now,
-                repos=tx,
-            )
+        asked = await read_client_request(request)
+        await answer_revocation_request(
+            rt.store,
+            asked,
+            keys=(await rt.fresh_keyring()).verifier,
+            issuer=rt.settings.issuer,
+            limits=rt.policy.client_limits,
+            now=now,
+        )
     except OAuthError as err:
         return refuse(request, err)
     return Response(status_code=200, headers=NO_STORE)

@@ -1,9 +1,9 @@
-"""/u/consent: the person allows or denies what the client asks for.
+"""/u/consent: the page where the person allows or denies what the client asks for
+(core.authorization.consent).
 
-The page names the client, the API and each scope with its description. Allow remembers
-the consent (per person, client, audience; scopes accumulate) and issues the code; Deny
-sends access_denied to the client. The form carries the session's public id, so a
-sign-in as someone else in another tab cannot turn into consent by the wrong person.
+The page names the client, the API and each scope with its description, and carries
+the session's public id, which core checks against the session signed in for the
+request.
 """
 
 from __future__ import annotations
@@ -14,76 +14,73 @@ from urllib.parse import urlsplit
 from starlette.requests import Request
 from starlette.responses import Response
 
-from tessera.core.approval import deny_consent, grant_consent
-from tessera.core.authorize import AuthorizationRequest, ResponseTarget
-from tessera.core.errors import OAuthError
-from tessera.core.models import OIDC_SCOPES, Session, User
-from tessera.core.pending import PendingRequest, finish, load_pending
-from tessera.web.authorization import (
-    approve,
-    hint_verifier,
-    interaction_url,
-    redirect,
-    refuse,
-    signed_in_session,
+from tessera.core.authorization.consent import (
+    ConsentDecision,
+    ConsentForm,
+    decide_consent,
+    show_consent,
 )
+from tessera.core.authorize import AuthorizationRequest
+from tessera.core.errors import OAuthError
+from tessera.core.models import OIDC_SCOPES
+from tessera.web.authorization import interaction_url, refuse, respond
+from tessera.web.cookies import SESSION, read_cookie
 from tessera.web.pages import read_page_form, render_form_page
 from tessera.web.runtime import runtime
 
 
 async def consent_page(request: Request) -> Response:
     rt = runtime(request)
-    now = rt.now()
     try:
-        hints = await hint_verifier(request)
-        async with rt.store.transaction() as tx:
-            interaction_id = request.query_params.get("interaction")
-            pending = await load_pending(tx, interaction_id, now, hints)
-            session = await signed_in_session(request, tx, pending, now)
-            if session is None:
-                return redirect(request, interaction_url("/u/login", pending.interaction_id))
-            user = await tx.users.get(session.user_id)
+        shown = await show_consent(
+            rt.store,
+            request.query_params.get("interaction"),
+            session_cookie=read_cookie(request, SESSION, rt.settings),
+            hints=await rt.hint_verifier(),
+            now=rt.now(),
+        )
     except OAuthError as err:
-        return refuse(request, err, None)
-    return consent_form(request, pending, session, user)
+        return refuse(request, err)
+    if isinstance(shown, ConsentForm):
+        return consent_form(request, shown)
+    return respond(request, shown)
 
 
 async def submit_consent(request: Request) -> Response:
     rt = runtime(request)
     now = rt.now()
-    target: ResponseTarget | None = None
     try:
         form = await read_page_form(request)
-        hints = await hint_verifier(request)
-        async with rt.store.transaction() as tx:
-            pending = await load_pending(tx, form.get("interaction"), now, hints)
-            target = pending.request.target
-            session = await signed_in_session(request, tx, pending, now)
-            if session is None or form.get("sid") != session.sid:
-                return redirect(request, interaction_url("/u/consent", pending.interaction_id))
-            await finish(tx, pending)
-            if form.get("decision") == "allow":
-                await grant_consent(tx, pending.request, session.user_id, now)
-                return await approve(request, tx, pending.request, session, now=now)
-            await deny_consent(tx, pending.request, session.user_id, now)
+        answer = await decide_consent(
+            rt.store,
+            ConsentDecision(
+                interaction_id=form.get("interaction"),
+                sid=form.get("sid"),
+                allow=form.get("decision") == "allow",
+                session_cookie=read_cookie(request, SESSION, rt.settings),
+            ),
+            hints=await rt.hint_verifier(),
+            policy=rt.policy.authorization,
+            now=now,
+        )
     except OAuthError as err:
-        return refuse(request, err, target)
+        return refuse(request, err)
+    return respond(request, answer)
 
 
-def consent_form(
-    request: Request, pending: PendingRequest, session: Session, user: User | None
-) -> Response:
-    auth = pending.request
+def consent_form(request: Request, shown: ConsentForm) -> Response:
+    auth = shown.pending.request
+    interaction_id = shown.pending.interaction_id
     return render_form_page(
         request,
         "consent.html",
         {
             "client_name": auth.client.name,
             "scopes": describe_scopes(auth),
-            "user": user,
-            "sid": session.sid,
-            "interaction": pending.interaction_id,
-            "switch_account": interaction_url("/u/login", pending.interaction_id),
+            "user": shown.user,
+            "sid": shown.session.sid,
+            "interaction": interaction_id,
+            "switch_account": interaction_url("/u/login", interaction_id),
             "redirect_host": redirect_host(auth.target.redirect_uri),
         },
         leads_to=auth.target.redirect_uri,

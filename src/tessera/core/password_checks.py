@@ -7,7 +7,9 @@ available to the process keeps every core busy and the memory at cores x 64 MiB.
 
 A sign-in that finds every slot taken waits for one, briefly and in a bounded line (a
 waiting request holds no argon2 memory), so that a few people signing in at the same
-moment are all served; beyond the line, or after the wait, it is answered 503 at once.
+moment are all served; beyond the line, or after the wait, it is answered at once that
+the service is busy (core.authorization.sign_in). The slots are the process's, held by
+the server's runtime and shared by every sign-in it serves.
 """
 
 from __future__ import annotations

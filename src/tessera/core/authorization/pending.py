@@ -6,7 +6,7 @@ Picking it up validates it again, so a client, redirect URI, API or scope remove
 meantime fails as it would have at /authorize, and its id_token_hint is verified again.
 
 A parked request is a row that anybody can make tessera write, signed in or not, with
-one GET. So each client address may park at most `InteractionLimit.per_ip` requests per
+one GET. So each client address may park at most `InteractionPolicy.per_ip` requests per
 window, counted in the throttles table (every worker and node counts into the same
 window, as core.rate_limits does for the token endpoint). The returning, consented user
 parks nothing, so the limit costs that request no statement.
@@ -16,13 +16,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Protocol
 
 from tessera.core.authorize import AuthorizationRequest, parse_authorization_request, resolve_target
-from tessera.core.errors import SignInLimitError, SlowDownError, UnknownInteractionError
+from tessera.core.errors import SignInLimitError, UnknownInteractionError
 from tessera.core.id_token_hint import HintVerifier
 from tessera.core.models import Timestamp
-from tessera.core.ports import Repos
-from tessera.core.rate_limits import enforce
+from tessera.core.outcomes import Refused
+from tessera.core.ports import ApiRepo, ClientRepo, InteractionRepo
+from tessera.core.rate_limits import CountingRepos, count_requests
 from tessera.crypto.tokens import SecretKind, digest, new_secret
 
 MAX_ID_LENGTH = 64
@@ -30,12 +32,31 @@ RATE_LIMITED_EVENT = "authorize.rate_limited"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class InteractionLimit:
-    """At most `per_ip` requests parked per client address each `window` seconds; 0 is
-    no limit."""
+class InteractionPolicy:
+    """A parked request waits `lifetime` seconds at most; at most `per_ip` are parked per
+    client address each `window` seconds (0 is no limit)."""
 
+    lifetime: int
     window: int
     per_ip: int
+
+
+class ParkingRepos(CountingRepos, Protocol):
+    """What parking touches: the address's counter, then the parked request."""
+
+    @property
+    def interactions(self) -> InteractionRepo: ...
+
+
+class PendingRepos(Protocol):
+    """What picking a parked request up touches: it, and the client and API it names."""
+
+    @property
+    def interactions(self) -> InteractionRepo: ...
+    @property
+    def clients(self) -> ClientRepo: ...
+    @property
+    def apis(self) -> ApiRepo: ...
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -72,43 +93,40 @@ def build_params(request: AuthorizationRequest) -> dict[str, str]:
 
 
 async def park(
-    repos: Repos,
+    repos: ParkingRepos,
     request: AuthorizationRequest,
     *,
     now: Timestamp,
-    lifetime: int,
+    policy: InteractionPolicy,
     client_ip: str,
-    limit: InteractionLimit,
     login_sid: str | None = None,
-) -> str:
+) -> str | Refused:
     """Count the request against its address, store it, and return the id that picks
     it up again.
 
-    Raises:
-        SignInLimitError: the address is over its limit; nothing is stored (the count
-            is, as an OAuthError keeps the transaction's writes).
+    Refused (the count kept, nothing stored):
+        SignInLimitError: the address is over its limit.
     """
-    key = (f"authorize-ip:{client_ip}", limit.per_ip)
-    try:
-        await enforce(
-            repos, [key], limit.window, now, client_ip=client_ip, event=RATE_LIMITED_EVENT
-        )
-    except SlowDownError as over:
-        raise SignInLimitError(detail=over.detail, retry_after=over.retry_after) from None
+    key = (f"authorize-ip:{client_ip}", policy.per_ip)
+    over = await count_requests(
+        repos, [key], policy.window, now, client_ip=client_ip, event=RATE_LIMITED_EVENT
+    )
+    if over is not None:
+        return Refused(SignInLimitError(detail=over.detail, retry_after=over.retry_after))
     interaction_id = new_secret(SecretKind.INTERACTION)
     payload = json.dumps({"params": build_params(request), "login_sid": login_sid})
-    await repos.interactions.add(digest(interaction_id), payload, now, now + lifetime)
+    await repos.interactions.add(digest(interaction_id), payload, now, now + policy.lifetime)
     return interaction_id
 
 
 async def load_pending(
-    repos: Repos, interaction_id: str | None, now: Timestamp, hints: HintVerifier
+    repos: PendingRepos, interaction_id: str | None, now: Timestamp, hints: HintVerifier
 ) -> PendingRequest:
     """The unexpired request parked under this id, validated again.
 
     Raises:
         UnknownInteractionError: no such id, or it expired or was finished.
-        OAuthError: the request no longer validates (see authorize.py).
+        OAuthError: the request no longer validates (see core.authorize).
     """
     if not interaction_id or len(interaction_id) > MAX_ID_LENGTH:
         raise UnknownInteractionError(detail="missing or malformed interaction id")
@@ -125,11 +143,11 @@ async def load_pending(
     )
 
 
-async def finish(repos: Repos, pending: PendingRequest) -> None:
+async def finish_interaction(interactions: InteractionRepo, pending: PendingRequest) -> None:
     """End the interaction, exactly once: a second submit of the same page fails.
 
     Raises:
         UnknownInteractionError: another request finished it first.
     """
-    if not await repos.interactions.delete(digest(pending.interaction_id)):
+    if not await interactions.delete(digest(pending.interaction_id)):
         raise UnknownInteractionError(detail="interaction finished concurrently")

@@ -9,19 +9,32 @@ auth_time and the session id).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NoReturn
+from typing import Protocol
 
 from tessera.core.authorize import AuthorizationRequest
 from tessera.core.errors import AccessDeniedError
 from tessera.core.models import Consent, Grant, Session, Timestamp
-from tessera.core.ports import ConsentRepo, GrantRepo, Repos
+from tessera.core.outcomes import Refused
+from tessera.core.ports import AuditRepo, ConsentRepo, GrantRepo
 from tessera.crypto.tokens import SecretKind, digest, new_id, new_secret
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CodePolicy:
+    """A code is redeemable for `code_lifetime` seconds; the grant it makes ends
+    `grant_lifetime` seconds after it was made, refreshed or not."""
+
     code_lifetime: int
     grant_lifetime: int
+
+
+class ConsentRepos(Protocol):
+    """What a consent decision touches: the remembered consents, and the audit log."""
+
+    @property
+    def consents(self) -> ConsentRepo: ...
+    @property
+    def audit(self) -> AuditRepo: ...
 
 
 async def issue_code(
@@ -54,7 +67,7 @@ async def issue_code(
 
 
 async def grant_consent(
-    repos: Repos, request: AuthorizationRequest, user_id: str, now: Timestamp
+    repos: ConsentRepos, request: AuthorizationRequest, user_id: str, now: Timestamp
 ) -> None:
     """Remember that the person allowed these scopes for this client and audience."""
     await repos.consents.grant(
@@ -66,25 +79,25 @@ async def grant_consent(
             updated_at=now,
         )
     )
-    await _audit(repos, "consent.granted", request, user_id, now)
+    await _audit(repos.audit, "consent.granted", request, user_id, now)
 
 
 async def deny_consent(
-    repos: Repos, request: AuthorizationRequest, user_id: str, now: Timestamp
-) -> NoReturn:
+    audit: AuditRepo, request: AuthorizationRequest, user_id: str, now: Timestamp
+) -> Refused:
     """Record the refusal.
 
-    Raises:
+    Refused (the audit event kept):
         AccessDeniedError: always; it is the client's answer (RFC 6749 4.1.2.1).
     """
-    await _audit(repos, "consent.denied", request, user_id, now)
-    raise AccessDeniedError(detail="the user denied the request")
+    await _audit(audit, "consent.denied", request, user_id, now)
+    return Refused(AccessDeniedError(detail="the user denied the request"))
 
 
 async def _audit(
-    repos: Repos, event: str, request: AuthorizationRequest, user_id: str, now: Timestamp
+    audit: AuditRepo, event: str, request: AuthorizationRequest, user_id: str, now: Timestamp
 ) -> None:
-    await repos.audit.record(
+    await audit.record(
         event,
         now,
         user_id=user_id,

@@ -7,8 +7,8 @@ import os
 
 import pytest
 
-from tessera.web import password_checks
-from tessera.web.password_checks import PasswordCheckSlots, available_cores
+from tessera.core import password_checks
+from tessera.core.password_checks import PasswordCheckSlots, available_cores
 
 
 async def test_slots_are_taken_up_to_the_size_and_given_back() -> None:
