@@ -76,3 +76,24 @@ async def test_steps_commit_one_by_one_on_postgresql_and_together_on_sqlite(
     separate = store.database.dialect == "postgresql"
     assert seen_between == ({USER.id} if separate else set())
     assert await users(elsewhere) == {USER.id}
+
+
+async def test_steps_whose_transaction_sqlite_ended_itself_keep_nothing_and_stop(
+    stores: tuple[Store, Store],
+) -> None:
+    store, _ = stores
+    if store.database.dialect != "sqlite":
+        pytest.skip("only SQLite ends a transaction by itself after some errors")
+    with pytest.raises(Boom):
+        async with store.steps() as steps:
+            async with steps.step() as tx:
+                await tx.users.add(USER)
+            with pytest.raises(Boom):
+                async with steps.step() as tx:
+                    await tx.conn.execute("ROLLBACK")  # As SQLite does after SQLITE_FULL.
+                    raise Boom()
+            with pytest.raises(RuntimeError):
+                async with steps.step() as tx:
+                    await tx.users.add(OTHER)
+            raise Boom()
+    assert await users(store) == set()
