@@ -3,19 +3,22 @@
 The client is known from the `id_token_hint` (its `aud`) or from `client_id`; a
 `post_logout_redirect_uri` is followed only when that client registered exactly that
 URI, so the endpoint is never an open redirect. The hint is read as at /authorize
-(core.id_token_hint), expired ones included.
+(core.id_token_hint), expired ones included. Anyone can make a browser send a logout
+request, so the person is asked to confirm unless the hint names their own session.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 from tessera.core.errors import InvalidRequestError
 from tessera.core.id_token_hint import HintVerifier, IdTokenHint
 from tessera.core.models import Client, Session, Timestamp
-from tessera.core.ports import ClientRepo
+from tessera.core.ports import ClientRepo, Transactions
 from tessera.core.redirect_uri import add_query
+from tessera.core.sessions import EndSessionRepos, end_session, load_session
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -30,6 +33,56 @@ class LogoutRequest:
         if self.redirect_uri is None:
             return None
         return add_query(self.redirect_uri, [("state", self.state)] if self.state else [])
+
+
+@dataclass(frozen=True, slots=True)
+class ConfirmLogout:
+    """The person must confirm first: nothing in the request proves it comes from an
+    app that knows their session."""
+
+    request: LogoutRequest
+
+
+@dataclass(frozen=True, slots=True)
+class SignedOut:
+    """The browser is signed out (it may not have been signed in); `request` says where
+    it goes next."""
+
+    request: LogoutRequest
+
+
+class LogoutRepos(EndSessionRepos, Protocol):
+    """What logging out touches: the client named, the session, and the audit log."""
+
+    @property
+    def clients(self) -> ClientRepo: ...
+
+
+async def answer_logout_request(
+    store: Transactions[LogoutRepos],
+    params: Mapping[str, str],
+    *,
+    confirmed: bool,
+    session_cookie: str | None,
+    hints: HintVerifier,
+    now: Timestamp,
+) -> ConfirmLogout | SignedOut:
+    """End the browser's session once the person confirmed (`confirmed`, on our page)
+    or the hint names it.
+
+    Raises:
+        InvalidRequestError: see parse_logout_request.
+    """
+    async with store.transaction() as tx:
+        request = await parse_logout_request(params, tx.clients, hints, now=now)
+        session = await load_session(tx.sessions, session_cookie, now)
+        if session is None:
+            return SignedOut(request)
+        if not (confirmed or is_confirmed_by_hint(request, session)):
+            return ConfirmLogout(request)
+        client_id = request.client.client_id if request.client else None
+        await end_session(tx, session, now=now, client_id=client_id)
+    return SignedOut(request)
 
 
 async def parse_logout_request(

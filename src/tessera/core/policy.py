@@ -31,6 +31,8 @@ class AuthorizationPolicy:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ServerPolicy:
+    """The whole policy; a use case is handed the field it applies, never all of it."""
+
     tokens: TokenPolicy
     client_limits: RateLimits  # The token, revocation and introspection endpoints'.
     authorization: AuthorizationPolicy

@@ -16,7 +16,7 @@ from tessera.crypto.tokens import SecretKind, digest, new_id, new_secret
 MAX_COOKIE_LENGTH = 64
 
 
-class LogoutRepos(Protocol):
+class EndSessionRepos(Protocol):
     """What ending a session touches: it, and the audit log."""
 
     @property
@@ -58,7 +58,7 @@ async def start_session(
 
 
 async def end_session(
-    repos: LogoutRepos, session: Session, *, now: Timestamp, client_id: str | None
+    repos: EndSessionRepos, session: Session, *, now: Timestamp, client_id: str | None
 ) -> None:
     """Sign the browser out (RP-initiated or at the person's request), audited."""
     await repos.sessions.delete(session.sid)

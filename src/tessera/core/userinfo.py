@@ -11,7 +11,7 @@ from typing import Protocol
 from tessera.core.access_tokens import RevocationListRepos, verify_access_token
 from tessera.core.errors import InsufficientScopeError, InvalidTokenError
 from tessera.core.models import Timestamp
-from tessera.core.ports import UserRepo
+from tessera.core.ports import Transactions, UserRepo
 from tessera.core.tokens import Claims, build_profile_claims
 from tessera.crypto.jws import JWSVerifier
 
@@ -23,6 +23,23 @@ class UserinfoRepos(RevocationListRepos, Protocol):
 
     @property
     def users(self) -> UserRepo: ...
+
+
+async def answer_userinfo_request(
+    store: Transactions[UserinfoRepos],
+    token: str,
+    *,
+    keys: JWSVerifier,
+    issuer: str,
+    now: Timestamp,
+) -> Claims:
+    """`build_userinfo` in a transaction that only reads.
+
+    Raises:
+        InvalidTokenError, InsufficientScopeError: see build_userinfo.
+    """
+    async with store.read_transaction() as tx:
+        return await build_userinfo(token, keys, issuer=issuer, now=now, repos=tx)
 
 
 async def build_userinfo(

@@ -1,4 +1,5 @@
-"""GET|POST /logout: RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0).
+"""GET|POST /logout: RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0;
+core.logout).
 
 Anyone can make a browser GET this URL, so the person is asked to confirm unless the
 client's id_token_hint names their own session; the confirmation is a CSRF-protected
@@ -14,9 +15,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from tessera.core.errors import OAuthError
-from tessera.core.logout import LogoutRequest, is_confirmed_by_hint, parse_logout_request
+from tessera.core.logout import ConfirmLogout, LogoutRequest, answer_logout_request
 from tessera.core.params import parse_params
-from tessera.core.sessions import end_session, load_session
 from tessera.web.authorization import redirect, refuse
 from tessera.web.cookies import SESSION, clear_cookie, read_cookie
 from tessera.web.csrf import FIELD, verify_csrf
@@ -33,20 +33,19 @@ async def logout(request: Request) -> Response:
     now = rt.now()
     try:
         params, confirmed = await read_logout_params(request)
-        hints = await rt.hint_verifier()
-        async with rt.store.transaction() as tx:
-            logout_request = await parse_logout_request(params, tx.clients, hints, now=now)
-            session = await load_session(
-                tx.sessions, read_cookie(request, SESSION, rt.settings), now
-            )
-            if session and not (confirmed or is_confirmed_by_hint(logout_request, session)):
-                return confirm_page(request, params, logout_request)
-            if session:
-                client_id = logout_request.client.client_id if logout_request.client else None
-                await end_session(tx, session, now=now, client_id=client_id)
+        answer = await answer_logout_request(
+            rt.store,
+            params,
+            confirmed=confirmed,
+            session_cookie=read_cookie(request, SESSION, rt.settings),
+            hints=await rt.hint_verifier(),
+            now=now,
+        )
     except OAuthError as err:
         return refuse(request, err)
-    response = signed_out(request, logout_request)
+    if isinstance(answer, ConfirmLogout):
+        return confirm_page(request, params, answer.request)
+    response = signed_out(request, answer.request)
     clear_cookie(response, SESSION, rt.settings)
     return response
 

@@ -22,7 +22,7 @@ async def revoke(request: Request) -> Response:
             rt.store,
             asked,
             keys=(await rt.fresh_keyring()).verifier,
-            issuer=rt.settings.issuer,
+            issuer=rt.policy.tokens.issuer,
             limits=rt.policy.client_limits,
             now=now,
         )

@@ -10,7 +10,7 @@ from starlette.responses import Response
 from tessera.core.access_tokens import parse_bearer_token
 from tessera.core.errors import OAuthError
 from tessera.core.params import parse_params
-from tessera.core.userinfo import USERINFO_SCOPE, build_userinfo
+from tessera.core.userinfo import USERINFO_SCOPE, answer_userinfo_request
 from tessera.web.forms import form_pairs
 from tessera.web.oauth import refuse
 from tessera.web.responses import NO_STORE, json_response
@@ -29,15 +29,13 @@ async def userinfo(request: Request) -> Response:
     try:
         params = await _body_params(request)
         token = parse_bearer_token(request.headers.get("authorization"), params.get("access_token"))
-        keyring = await rt.fresh_keyring()
-        async with rt.store.read_transaction() as tx:
-            claims = await build_userinfo(
-                token,
-                keyring.verifier,
-                issuer=rt.settings.issuer,
-                now=rt.now(),
-                repos=tx,
-            )
+        claims = await answer_userinfo_request(
+            rt.store,
+            token,
+            keys=(await rt.fresh_keyring()).verifier,
+            issuer=rt.policy.tokens.issuer,
+            now=rt.now(),
+        )
     except OAuthError as err:
         return refuse(request, err, bearer_scope=USERINFO_SCOPE)
     return json_response(claims, headers=NO_STORE)
