@@ -14,7 +14,7 @@ import pytest
 from starlette.applications import Starlette
 
 from tessera.settings import Settings
-from tessera.store import SQLRepos
+from tessera.store.engine import Connection
 from tessera.store.errors import StoreUnavailableError
 from tessera.web.app import create_app
 from tessera.web.runtime import Runtime
@@ -32,13 +32,14 @@ FAILURES = {
 
 
 def break_the_store(monkeypatch: pytest.MonkeyPatch, rt: Runtime, exc: Exception) -> None:
-    """Every transaction the app opens from now on fails with `exc`."""
+    """Every transaction the app opens from now on fails with `exc`, however the store
+    groups them (one each, or steps sharing one)."""
 
-    def failing() -> AbstractAsyncContextManager[SQLRepos]:
+    def failing() -> AbstractAsyncContextManager[Connection]:
         raise exc
 
-    monkeypatch.setattr(rt.store, "transaction", failing)
-    monkeypatch.setattr(rt.store, "read_transaction", failing)
+    monkeypatch.setattr(rt.store.database, "transaction", failing)
+    monkeypatch.setattr(rt.store.database, "read_transaction", failing)
 
 
 @pytest.mark.parametrize("status", sorted(FAILURES))
