@@ -18,6 +18,7 @@ from tessera.cli.common import (
     transaction,
 )
 from tessera.core.api_deletion import DeletedApi, delete_api
+from tessera.core.audit_events import Event
 from tessera.core.models import Api
 from tessera.core.registration import RegistrationError, build_api
 from tessera.crypto.keys import Algorithm
@@ -75,7 +76,7 @@ def create(
     async def work() -> None:
         async with transaction(config) as tx:
             await tx.apis.add(api)
-            await tx.audit.record("api.created", now(), detail={"identifier": identifier})
+            await tx.audit.record(Event.API_CREATED, now(), detail={"identifier": identifier})
 
     try:
         run(work)

@@ -19,6 +19,7 @@ from tessera.cli.common import (
     settings,
     transaction,
 )
+from tessera.core.audit_events import Event
 from tessera.core.models import AuthMethod, Client, GrantType
 from tessera.core.registration import RegistrationError, build_client
 from tessera.crypto.keys import Algorithm
@@ -115,7 +116,7 @@ def create(
     async def work() -> None:
         async with transaction(config) as tx:
             await tx.clients.add(new.client)
-            await tx.audit.record("client.created", now(), client_id=new.client.client_id)
+            await tx.audit.record(Event.CLIENT_CREATED, now(), client_id=new.client.client_id)
 
     try:
         run(work)
@@ -184,7 +185,7 @@ def delete(client_id: str) -> None:
         async with transaction(config) as tx:
             deleted = await tx.clients.delete(client_id)
             if deleted:
-                await tx.audit.record("client.deleted", now(), client_id=client_id)
+                await tx.audit.record(Event.CLIENT_DELETED, now(), client_id=client_id)
             return deleted
 
     if not run(work):

@@ -18,6 +18,7 @@ from tessera.cli.common import (
     settings,
     transaction,
 )
+from tessera.core.audit_events import Event
 from tessera.core.key_rotation import (
     KeyRotationError,
     RotationPendingError,
@@ -130,7 +131,7 @@ def retire(kid: str) -> None:
             key = await tx.keys.retire(kid, now())
             if key is not None:
                 detail = {"kid": kid, "alg": key.alg.value, "reason": "operator"}
-                await tx.audit.record("key.retired", now(), detail=detail)
+                await tx.audit.record(Event.KEY_RETIRED, now(), detail=detail)
             return key
 
     if run(work) is None:

@@ -18,6 +18,7 @@ from tessera.cli.common import (
     settings,
     transaction,
 )
+from tessera.core.audit_events import Event
 from tessera.core.models import User
 from tessera.core.registration import RegistrationError, build_user
 from tessera.store.errors import DuplicateError
@@ -65,7 +66,7 @@ def create(
     async def work() -> None:
         async with transaction(config) as tx:
             await tx.users.add(user)
-            await tx.audit.record("user.created", now(), user_id=user.id)
+            await tx.audit.record(Event.USER_CREATED, now(), user_id=user.id)
 
     try:
         run(work)

@@ -13,10 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from tessera.core.audit_events import Event
 from tessera.core.models import Timestamp
 from tessera.core.ports import ApiRepo, AuditRepo, ConsentRepo, GrantRepo
-
-API_DELETED_EVENT = "api.deleted"
 
 
 class ApiDeletionRepos(Protocol):
@@ -50,7 +49,7 @@ async def delete_api(
         consents_deleted=await repos.consents.delete_for_audience(identifier),
     )
     await repos.audit.record(
-        API_DELETED_EVENT,
+        Event.API_DELETED,
         now,
         detail={
             "identifier": identifier,

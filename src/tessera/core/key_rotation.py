@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from tessera.core.audit_events import Event
 from tessera.core.keyring import new_stored_key
 from tessera.core.models import KeyState, KeySwitch, StoredKey, Timestamp
 from tessera.core.ports import ApiRepo, AuditRepo, KeyRepo
@@ -144,22 +145,24 @@ async def maintain_keys(
         if key.state is KeyState.NEXT and not enabled:
             cancelled = await repos.keys.retire(key.kid, now)
             if cancelled:
-                await _record(repos, "key.retired", cancelled, now, reason="algorithm disabled")
+                await _record(repos, Event.KEY_RETIRED, cancelled, now, reason="algorithm disabled")
         elif key.state is KeyState.NEXT and key.signs_from <= now:
             switch = await repos.keys.activate_due(key.alg, now, await retirement())
             if switch:
-                await _record_switch(repos, "key.activated", switch, now)
+                await _record_switch(repos, Event.KEY_ACTIVATED, switch, now)
         elif key.state is KeyState.CURRENT and not enabled:
             stopped = await repos.keys.stop_signing(key.alg, await retirement())
             if stopped:
-                await _record(repos, "key.deactivated", stopped, now, reason="algorithm disabled")
+                await _record(
+                    repos, Event.KEY_DEACTIVATED, stopped, now, reason="algorithm disabled"
+                )
     if any(key.state is KeyState.PUBLISHED and key.retires_at is None for key in keys):
         await repos.keys.date_retirements(await retirement())
     for retired in await repos.keys.retire_due(now):
-        await _record(repos, "key.retired", retired, now, reason="its tokens have expired")
+        await _record(repos, Event.KEY_RETIRED, retired, now, reason="its tokens have expired")
     for key in next_keys:
         if await repos.keys.add(key):
-            await _record(repos, "key.scheduled", key, now, reason="rotation period")
+            await _record(repos, Event.KEY_SCHEDULED, key, now, reason="rotation period")
 
 
 async def schedule_rotation(
@@ -182,7 +185,7 @@ async def schedule_rotation(
     else:
         key = new_stored_key(alg, secret_key, now)
     await _add(repos, key)
-    event = "key.scheduled" if key.state is KeyState.NEXT else "key.activated"
+    event = Event.KEY_SCHEDULED if key.state is KeyState.NEXT else Event.KEY_ACTIVATED
     await _record(repos, event, key, now, reason="operator")
     return key
 
@@ -203,12 +206,12 @@ async def rotate_now(
         if pending.alg is alg and pending.state is KeyState.NEXT:
             cancelled = await repos.keys.retire(pending.kid, now)
             if cancelled:
-                await _record(repos, "key.retired", cancelled, now, reason="superseded")
+                await _record(repos, Event.KEY_RETIRED, cancelled, now, reason="superseded")
     replaced = await repos.keys.stop_signing(alg, await retirement_time(repos, policy, now))
     key = new_stored_key(alg, secret_key, now)
     await _add(repos, key)
     switch = KeySwitch(activated=key, replaced=replaced)
-    await _record_switch(repos, "key.rotated", switch, now)
+    await _record_switch(repos, Event.KEY_ROTATED, switch, now)
     return switch
 
 
@@ -220,7 +223,7 @@ async def _add(repos: KeyRepos, key: StoredKey) -> None:
 
 
 async def _record(
-    repos: KeyRepos, event: str, key: StoredKey, now: Timestamp, *, reason: str
+    repos: KeyRepos, event: Event, key: StoredKey, now: Timestamp, *, reason: str
 ) -> None:
     detail = {"kid": key.kid, "alg": key.alg.value, "reason": reason}
     if key.state is KeyState.NEXT:
@@ -230,7 +233,7 @@ async def _record(
     await repos.audit.record(event, now, detail=detail)
 
 
-async def _record_switch(repos: KeyRepos, event: str, switch: KeySwitch, now: Timestamp) -> None:
+async def _record_switch(repos: KeyRepos, event: Event, switch: KeySwitch, now: Timestamp) -> None:
     detail = {"kid": switch.activated.kid, "alg": switch.activated.alg.value}
     if switch.replaced is not None:
         detail["replaced"] = switch.replaced.kid

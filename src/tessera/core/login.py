@@ -32,6 +32,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
+from tessera.core.audit_events import Event
 from tessera.core.models import Session, Timestamp, User
 from tessera.core.ports import AuditRepo, SessionRepo, ThrottleRepo, UserRepo
 from tessera.core.sessions import start_session
@@ -184,7 +185,7 @@ async def _refusals(repos: LoginRepos, attempt: LoginAttempt, now: Timestamp) ->
         if until <= now:
             continue
         if await repos.throttles.mark_refused(key, until):
-            await _audit(repos, "login.throttled", attempt, now, key=key.split(":", 1)[0])
+            await _audit(repos, Event.LOGIN_THROTTLED, attempt, now, key=key.split(":", 1)[0])
         waits[key] = LEASE_RETRY_AFTER if key == attempt.lease_key else until - now
     return waits
 
@@ -237,7 +238,7 @@ async def record_failure(repos: LoginRepos, attempt: LoginAttempt, now: Timestam
     the next one must wait (0: none)."""
     await repos.throttles.release(attempt.lease_key, attempt.lease_until)
     reason = "unknown_login" if attempt.user is None else "wrong_password"
-    await _audit(repos, "login.failed", attempt, now, reason=reason)
+    await _audit(repos, Event.LOGIN_FAILED, attempt, now, reason=reason)
     return attempt.failure_wait
 
 
@@ -266,12 +267,12 @@ async def record_success(
     cookie, session = await start_session(
         repos.sessions, check.user, now=now, lifetime=session_lifetime, replacing=replacing
     )
-    await _audit(repos, "login.succeeded", attempt, now, sid=session.sid)
+    await _audit(repos, Event.LOGIN_SUCCEEDED, attempt, now, sid=session.sid)
     return cookie, session
 
 
 async def _audit(
-    repos: LoginRepos, event: str, attempt: LoginAttempt, now: Timestamp, **detail: str
+    repos: LoginRepos, event: Event, attempt: LoginAttempt, now: Timestamp, **detail: str
 ) -> None:
     # Never the login string of an unknown account: it is often a password typed into
     # the wrong field.

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Protocol, TypeVar
 
+from tessera.core.audit_events import Event
 from tessera.core.models import (
     Api,
     AuditEvent,
@@ -294,7 +295,7 @@ class ThrottleRepo(Protocol):
 class AuditRepo(Protocol):
     async def record(
         self,
-        event: str,
+        event: Event,
         now: Timestamp,
         *,
         user_id: str | None = None,

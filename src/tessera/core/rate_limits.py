@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from tessera.core.audit_events import Event
 from tessera.core.client_auth import ClientCredentials, ClientRequest, authenticate_client
 from tessera.core.errors import InvalidClientError, SlowDownError
 from tessera.core.models import Client, Timestamp
@@ -35,8 +36,6 @@ from tessera.core.ports import AuditRepo, ClientRepo, Steps, ThrottleRepo
 
 CLIENT_KEY = "token-client"
 IP_KEY = "token-ip"
-
-TOKEN_RATE_LIMITED_EVENT = "token.rate_limited"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -129,7 +128,7 @@ async def count_requests(
     *,
     client_ip: str,
     client: Client | None = None,
-    event: str = TOKEN_RATE_LIMITED_EVENT,
+    event: Event = Event.TOKEN_RATE_LIMITED,
 ) -> SlowDownError | None:
     """Count one request on each (key, limit) whose limit is not 0; the refusal when a
     key is over its limit (retry_after: when its window ends), returned rather than

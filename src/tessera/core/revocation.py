@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from tessera.core.access_tokens import decode_access_token
+from tessera.core.audit_events import Event
 from tessera.core.client_auth import ClientRequest
 from tessera.core.errors import InvalidTokenError, UnauthorizedClientError
 from tessera.core.models import Client, Timestamp
@@ -27,9 +28,6 @@ from tessera.core.ports import (
 from tessera.core.rate_limits import AdmissionRepos, RateLimits, authenticate_and_count
 from tessera.crypto.jws import JWSVerifier
 from tessera.crypto.tokens import SecretKind, digest
-
-GRANT_REVOKED_EVENT = "grant.revoked"
-
 
 FOREIGN_TOKEN = "The token was not issued to this client."
 
@@ -111,7 +109,7 @@ async def _revoke_refresh_token(
         raise UnauthorizedClientError(FOREIGN_TOKEN, detail=f"refresh token of {grant.client_id}")
     await repos.grants.revoke(grant.id, now)
     await repos.audit.record(
-        GRANT_REVOKED_EVENT,
+        Event.GRANT_REVOKED,
         now,
         user_id=grant.user_id,
         client_id=client.client_id,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from tessera.core.audit_events import Event
 from tessera.core.models import Session, Timestamp, User
 from tessera.core.ports import AuditRepo, SessionRepo
 from tessera.crypto.tokens import SecretKind, digest, new_id, new_secret
@@ -63,5 +64,5 @@ async def end_session(
     """Sign the browser out (RP-initiated or at the person's request), audited."""
     await repos.sessions.delete(session.sid)
     await repos.audit.record(
-        "logout", now, user_id=session.user_id, client_id=client_id, detail={"sid": session.sid}
+        Event.LOGOUT, now, user_id=session.user_id, client_id=client_id, detail={"sid": session.sid}
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
+from tessera.core.audit_events import Event
 from tessera.core.models import AuditEvent, Timestamp
 from tessera.store.engine import Connection
 
@@ -15,7 +16,7 @@ class SQLAuditRepo:
 
     async def record(
         self,
-        event: str,
+        event: Event,
         now: Timestamp,
         *,
         user_id: str | None = None,

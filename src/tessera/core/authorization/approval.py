@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from tessera.core.audit_events import Event
 from tessera.core.authorize import AuthorizationRequest
 from tessera.core.errors import AccessDeniedError
 from tessera.core.models import Consent, Grant, Session, Timestamp
@@ -79,7 +80,7 @@ async def grant_consent(
             updated_at=now,
         )
     )
-    await _audit(repos.audit, "consent.granted", request, user_id, now)
+    await _audit(repos.audit, Event.CONSENT_GRANTED, request, user_id, now)
 
 
 async def deny_consent(
@@ -90,12 +91,12 @@ async def deny_consent(
     Refused (the audit event kept):
         AccessDeniedError: always; it is the client's answer (RFC 6749 4.1.2.1).
     """
-    await _audit(audit, "consent.denied", request, user_id, now)
+    await _audit(audit, Event.CONSENT_DENIED, request, user_id, now)
     return Refused(AccessDeniedError(detail="the user denied the request"))
 
 
 async def _audit(
-    audit: AuditRepo, event: str, request: AuthorizationRequest, user_id: str, now: Timestamp
+    audit: AuditRepo, event: Event, request: AuthorizationRequest, user_id: str, now: Timestamp
 ) -> None:
     await audit.record(
         event,

@@ -18,6 +18,7 @@ import json
 from dataclasses import dataclass
 from typing import Protocol
 
+from tessera.core.audit_events import Event
 from tessera.core.authorize import AuthorizationRequest, parse_authorization_request, resolve_target
 from tessera.core.errors import SignInLimitError, UnknownInteractionError
 from tessera.core.id_token_hint import HintVerifier
@@ -28,7 +29,6 @@ from tessera.core.rate_limits import CountingRepos, count_requests
 from tessera.crypto.tokens import SecretKind, digest, new_secret
 
 MAX_ID_LENGTH = 64
-RATE_LIMITED_EVENT = "authorize.rate_limited"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -109,7 +109,7 @@ async def park(
     """
     key = (f"authorize-ip:{client_ip}", policy.per_ip)
     over = await count_requests(
-        repos, [key], policy.window, now, client_ip=client_ip, event=RATE_LIMITED_EVENT
+        repos, [key], policy.window, now, client_ip=client_ip, event=Event.AUTHORIZE_RATE_LIMITED
     )
     if over is not None:
         return Refused(SignInLimitError(detail=over.detail, retry_after=over.retry_after))

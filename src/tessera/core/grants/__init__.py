@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from tessera.core.audit_events import Event
 from tessera.core.errors import UnauthorizedClientError, UnsupportedGrantTypeError
 from tessera.core.grants import authorization_code, client_credentials, refresh_token
 from tessera.core.grants.base import GrantHandler, TokenRequest
@@ -15,10 +16,9 @@ from tessera.core.outcomes import Refused
 from tessera.core.params import require
 from tessera.core.tokens import TokenResponse, format_scope
 
-__all__ = ["GRANTS", "TOKEN_ISSUED_EVENT", "TokenRequest", "exchange", "parse_grant_type"]
+__all__ = ["GRANTS", "Event.TOKEN_ISSUED", "TokenRequest", "exchange", "parse_grant_type"]
 
 # Recorded for every token answer; a client_credentials token has no user and no grant.
-TOKEN_ISSUED_EVENT = "token.issued"
 
 GRANTS: dict[GrantType, GrantHandler] = {
     GrantType.AUTHORIZATION_CODE: authorization_code.exchange,
@@ -55,7 +55,7 @@ async def exchange(grant_type: GrantType, request: TokenRequest) -> TokenRespons
     if isinstance(tokens, Refused):
         return tokens
     await request.repos.audit.record(
-        TOKEN_ISSUED_EVENT,
+        Event.TOKEN_ISSUED,
         request.now,
         user_id=tokens.user_id,
         client_id=request.client.client_id,

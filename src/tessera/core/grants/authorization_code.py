@@ -11,6 +11,7 @@ issued based on that authorization code."
 
 from __future__ import annotations
 
+from tessera.core.audit_events import Event
 from tessera.core.errors import InvalidGrantError
 from tessera.core.grants.base import TokenRequest, issue_user_tokens, revoke_family
 from tessera.core.models import Client, Grant
@@ -20,8 +21,6 @@ from tessera.core.pkce import verify_code_verifier
 from tessera.core.ports import CodeReusedError, UnknownCodeError
 from tessera.core.tokens import TokenResponse
 from tessera.crypto.tokens import digest
-
-CODE_REUSED_EVENT = "code.reused"
 
 
 async def exchange(request: TokenRequest) -> TokenResponse | Refused:
@@ -77,5 +76,5 @@ async def _consume(request: TokenRequest, code: str) -> Grant | Refused:
         raise InvalidGrantError(detail="unknown or expired code") from None
     except CodeReusedError as reused:
         grant = reused.grant
-        await revoke_family(request, CODE_REUSED_EVENT, grant_id=grant.id, user_id=grant.user_id)
+        await revoke_family(request, Event.CODE_REUSED, grant_id=grant.id, user_id=grant.user_id)
         return Refused(InvalidGrantError(detail=f"code of grant {grant.id} reused"))

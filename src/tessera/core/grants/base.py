@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
+from tessera.core.audit_events import Event
 from tessera.core.errors import InvalidGrantError, InvalidScopeError
 from tessera.core.keyring import KeyRing
 from tessera.core.models import Client, Grant, GrantType, RefreshToken, Timestamp, User
@@ -96,7 +97,7 @@ def narrow_scope(granted: frozenset[str], requested: str | None) -> frozenset[st
 
 
 async def revoke_family(
-    request: TokenRequest, event: str, *, grant_id: str, user_id: str | None = None
+    request: TokenRequest, event: Event, *, grant_id: str, user_id: str | None = None
 ) -> None:
     """Revoke a grant (its refresh tokens and access tokens) and record which client
     presented the credential that gave it away."""

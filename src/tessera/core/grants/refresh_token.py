@@ -16,6 +16,7 @@ token, are returned as `Refused` (core.outcomes).
 
 from __future__ import annotations
 
+from tessera.core.audit_events import Event
 from tessera.core.errors import InvalidGrantError
 from tessera.core.grants.base import TokenRequest, issue_user_tokens, narrow_scope, revoke_family
 from tessera.core.models import Grant, RefreshToken, Timestamp
@@ -28,9 +29,6 @@ from tessera.core.ports import (
 )
 from tessera.core.tokens import TokenResponse
 from tessera.crypto.tokens import digest
-
-REFRESH_REUSED_EVENT = "refresh_token.reused"
-REFRESH_FOREIGN_EVENT = "refresh_token.foreign"
 
 
 def is_within_grace(rotated_at: Timestamp, now: Timestamp, grace_seconds: int) -> bool:
@@ -59,7 +57,7 @@ async def exchange(request: TokenRequest) -> TokenResponse | Refused:
     if reused and not is_within_grace(
         token.rotated_at or 0, request.now, request.client.refresh_grace_seconds
     ):
-        await revoke_family(request, REFRESH_REUSED_EVENT, grant_id=token.grant_id)
+        await revoke_family(request, Event.REFRESH_TOKEN_REUSED, grant_id=token.grant_id)
         return Refused(InvalidGrantError(detail=f"refresh token of grant {token.grant_id} reused"))
     grant = await _live_grant(request, token.grant_id)
     scope = narrow_scope(token.scope, request.params.get("scope"))
@@ -85,7 +83,7 @@ async def _rotate(request: TokenRequest, token_hash: bytes) -> tuple[RefreshToke
     except ForeignRefreshTokenError as foreign:
         grant_id = foreign.token.grant_id
         await request.repos.audit.record(
-            REFRESH_FOREIGN_EVENT,
+            Event.REFRESH_TOKEN_FOREIGN,
             request.now,
             client_id=client_id,
             ip=request.client_ip,

@@ -1,4 +1,4 @@
-"""browser and day-2 columns: web origins, refresh lifetimes per client, secret overlap, disabled users
+"""web origins, refresh lifetimes per client, a rotated secret's overlap, disabled users
 
 `clients.web_origins` is the JSON list of origins a browser app may call the token,
 revocation and userinfo endpoints from; NULL means the origins of its redirect URIs.

@@ -1,0 +1,37 @@
+"""Every audit event tessera writes, by name, in one place.
+
+Operators query the audit log by these names (`tessera audit --event`), so they are part
+of the external contract: a name is added here, never renamed.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Event(StrEnum):
+    """The name of an audit event; its value is what the audit table stores."""
+
+    LOGIN_SUCCEEDED = "login.succeeded"
+    LOGIN_FAILED = "login.failed"
+    LOGIN_THROTTLED = "login.throttled"
+    LOGOUT = "logout"
+    AUTHORIZE_RATE_LIMITED = "authorize.rate_limited"
+    CONSENT_GRANTED = "consent.granted"
+    CONSENT_DENIED = "consent.denied"
+    TOKEN_ISSUED = "token.issued"
+    TOKEN_RATE_LIMITED = "token.rate_limited"
+    CODE_REUSED = "code.reused"
+    REFRESH_TOKEN_REUSED = "refresh_token.reused"
+    REFRESH_TOKEN_FOREIGN = "refresh_token.foreign"
+    GRANT_REVOKED = "grant.revoked"
+    CLIENT_CREATED = "client.created"
+    CLIENT_DELETED = "client.deleted"
+    USER_CREATED = "user.created"
+    API_CREATED = "api.created"
+    API_DELETED = "api.deleted"
+    KEY_SCHEDULED = "key.scheduled"
+    KEY_ACTIVATED = "key.activated"
+    KEY_ROTATED = "key.rotated"
+    KEY_DEACTIVATED = "key.deactivated"
+    KEY_RETIRED = "key.retired"
