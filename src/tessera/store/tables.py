@@ -55,11 +55,6 @@ clients = Table(
     Column("id_token_alg", String(10), nullable=False),
     Column("refresh_grace_seconds", Integer, nullable=False),
     Column("created_at", BigInteger, nullable=False),
-    Column("web_origins", Text, doc="JSON list; NULL: the origins of the redirect URIs"),
-    Column("refresh_sliding_seconds", Integer, doc="NULL: the server's setting"),
-    Column("refresh_absolute_seconds", Integer, doc="NULL: the server's setting"),
-    Column("previous_secret_hash", LargeBinary(32), doc="a rotated secret, until it expires"),
-    Column("previous_secret_expires_at", BigInteger),
 )
 
 users = Table(
@@ -72,7 +67,6 @@ users = Table(
     Column("name", String(200)),
     Column("password_hash", Text, nullable=False),
     Column("created_at", BigInteger, nullable=False),
-    Column("disabled_at", BigInteger, doc="NULL: enabled"),
 )
 
 apis = Table(
