@@ -1,7 +1,7 @@
 """Every audit event tessera writes, by name, in one place.
 
-Operators query the audit log by these names (`tessera audit --event`), so they are part
-of the external contract: a name is added here, never renamed.
+Operators read the audit log by these names (`tessera audit`, scripts over its `--json`),
+so they are part of the external contract: a name is added here, never renamed.
 """
 
 from __future__ import annotations
