@@ -16,7 +16,7 @@ from tessera.core.outcomes import Refused
 from tessera.core.params import require
 from tessera.core.tokens import TokenResponse, format_scope
 
-__all__ = ["GRANTS", "Event.TOKEN_ISSUED", "TokenRequest", "exchange", "parse_grant_type"]
+__all__ = ["GRANTS", "TokenRequest", "exchange", "parse_grant_type"]
 
 # Recorded for every token answer; a client_credentials token has no user and no grant.
 
