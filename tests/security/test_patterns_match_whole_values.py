@@ -17,9 +17,9 @@ from pydantic import ValidationError
 
 import tessera
 from tessera.core.errors import InvalidGrantError, InvalidRequestError, InvalidScopeError
-from tessera.core.grants.base import parse_scope
 from tessera.core.pkce import validate_code_challenge, verify_code_verifier
 from tessera.core.registration import RegistrationError, build_user, validate_scopes
+from tessera.core.scopes import parse_scope
 from tessera.crypto.tokens import s256
 from tessera.settings import Settings
 

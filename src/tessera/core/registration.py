@@ -13,13 +13,12 @@ from urllib.parse import urlsplit
 
 from tessera.core.models import Api, ApiScope, AuthMethod, Client, GrantType, Timestamp, User
 from tessera.core.redirect_uri import InvalidRedirectURIValueError, validate_redirect_uri
+from tessera.core.scopes import is_scope_token
 from tessera.core.signing_algorithms import not_enabled
 from tessera.crypto.keys import Algorithm
 from tessera.crypto.passwords import MAX_PASSWORD_LENGTH, hash_password
 from tessera.crypto.tokens import SecretKind, digest, new_id, new_secret
 
-# RFC 6749 3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
-SCOPE_TOKEN = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]{1,128}")
 USERNAME = re.compile(r"[A-Za-z0-9._@+-]{1,100}")
 EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{1,63}")
 MAX_GRACE_SECONDS = 60
@@ -136,7 +135,7 @@ def validate_scopes(names: Iterable[str]) -> list[str]:
     """
     result = list(dict.fromkeys(names))
     for name in result:
-        if not SCOPE_TOKEN.fullmatch(name):
+        if not is_scope_token(name):
             raise RegistrationError(f"scope {name!r} is not a valid scope token (RFC 6749 3.3)")
     return result
 

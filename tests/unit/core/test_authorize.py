@@ -205,6 +205,7 @@ def test_without_an_api_the_token_is_for_userinfo_only() -> None:
         ({"resource": "https://other.test"}, API, InvalidRequestError),
         ({"scope": "openid admin"}, API, InvalidScopeError),
         ({"scope": 'openid "x'}, API, InvalidScopeError),
+        ({"scope": "openid  read:x"}, API, InvalidScopeError),
         ({"scope": None, "audience": None}, None, InvalidScopeError),
         ({"scope": "profile", "audience": None}, None, InvalidScopeError),
         ({"scope": "openid read:x", "audience": None}, None, InvalidScopeError),
@@ -230,6 +231,7 @@ def test_without_an_api_the_token_is_for_userinfo_only() -> None:
         "audience-and-resource-differ",
         "undefined-scope",
         "malformed-scope",
+        "double-spaced-scope",
         "neither-openid-nor-audience",
         "no-openid-no-audience",
         "api-scope-without-api",
@@ -269,7 +271,7 @@ def test_an_unsupported_response_type_is_reported_before_pkce() -> None:
 
 
 def test_scopes_keep_request_order_without_repeats() -> None:
-    assert validate_scope("read:x openid  read:x email", CONFIDENTIAL, API) == (
+    assert validate_scope("read:x openid read:x email", CONFIDENTIAL, API) == (
         "read:x",
         "openid",
         "email",
