@@ -15,9 +15,11 @@ else; https except on loopback, as for redirect URIs (RFC 9700 2.6).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Protocol
 from urllib.parse import SplitResult, urlsplit
 
 from tessera.core.models import Client
+from tessera.core.ports import ClientRepo, Transactions
 from tessera.core.redirect_uri import LOOPBACK_HOSTS
 
 MAX_ORIGIN_LENGTH = 300
@@ -96,6 +98,29 @@ def is_origin_allowed(client: Client, origin: str) -> bool:
     answers given for this client. The header is compared as written: browsers send it
     serialised, and anything else (`null`, a path) matches nothing registered."""
     return origin in allowed_origins(client)
+
+
+class WebOriginRepos(Protocol):
+    """What the origin check reads: the clients and the origins they allow."""
+
+    @property
+    def clients(self) -> ClientRepo: ...
+
+
+async def answer_origin_check(
+    store: Transactions[WebOriginRepos], origin: str, *, client_id: str | None
+) -> bool:
+    """Whether a page of `origin` may read an answer given for `client_id`: one of the
+    client's allowed origins. A request that names no client (a preflight, or a request
+    refused before a client could be read from it) may be read by the origins some
+    client allows, which is all a browser app needs to see its own error; the check is
+    one indexed lookup, and its answer names no client.
+    """
+    async with store.read_transaction() as tx:
+        if client_id is None:
+            return await tx.clients.is_allowed_anywhere(origin)
+        client = await tx.clients.get(client_id)
+        return client is not None and is_origin_allowed(client, origin)
 
 
 def _split(value: str) -> SplitResult | None:
