@@ -482,3 +482,33 @@ async def test_grants_and_consents_of_one_audience_are_revoked_and_forgotten(
         assert [g.revoked_at for g in revoked if g is not None] == [NOW, None, NOW - 1]
         assert await tx.consents.get("user-1", "client-1", "https://api.test") is None
         assert await tx.consents.get("user-1", "client-1", "https://other.test") is not None
+
+
+async def test_a_clients_web_origins_are_found_by_origin_and_follow_its_updates(
+    store: Store,
+) -> None:
+    spa = replace(
+        CLIENT,
+        client_id="spa",
+        web_origins=("https://spa.test",),
+        refresh_sliding_lifetime=3600,
+        refresh_absolute_lifetime=86400,
+    )
+    async with store.transaction() as tx:
+        await tx.clients.add(CLIENT)
+        await tx.clients.add(spa)
+    async with store.transaction() as tx:
+        assert await tx.clients.get("spa") == spa
+        # CLIENT has no registered origins: its redirect URIs' origins are allowed.
+        for origin in ("https://app.test", "http://127.0.0.1", "https://spa.test"):
+            assert await tx.clients.is_allowed_anywhere(origin), origin
+        assert not await tx.clients.is_allowed_anywhere("https://other.test")
+        moved = replace(spa, web_origins=("https://new.test",), refresh_sliding_lifetime=None)
+        assert await tx.clients.update(moved) is True
+        assert await tx.clients.update(replace(spa, client_id="nope")) is False
+    async with store.transaction() as tx:
+        assert await tx.clients.get("spa") == moved
+        assert not await tx.clients.is_allowed_anywhere("https://spa.test")
+        assert await tx.clients.is_allowed_anywhere("https://new.test")
+        await tx.clients.delete("spa")
+        assert not await tx.clients.is_allowed_anywhere("https://new.test")

@@ -26,6 +26,7 @@ class Event(StrEnum):
     REFRESH_TOKEN_FOREIGN = "refresh_token.foreign"
     GRANT_REVOKED = "grant.revoked"
     CLIENT_CREATED = "client.created"
+    CLIENT_UPDATED = "client.updated"
     CLIENT_DELETED = "client.deleted"
     USER_CREATED = "user.created"
     API_CREATED = "api.created"

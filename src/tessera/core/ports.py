@@ -77,6 +77,14 @@ class ClientRepo(Protocol):
                 exist (nothing of the client is then kept: the caller rolls back).
         """
 
+    async def update(self, client: Client) -> bool:
+        """Write what `core.registration.update_client` may change (web origins,
+        refresh lifetimes) of the client with this id; False if there is none."""
+
+    async def is_allowed_anywhere(self, origin: str) -> bool:
+        """True if some client allows this web origin (core.web_origins), found in one
+        indexed lookup whatever the number of clients."""
+
     async def list(self) -> Sequence[Client]:
         """All clients with their API access, oldest first."""
 
