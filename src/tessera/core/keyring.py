@@ -120,6 +120,11 @@ class KeyRing:
         self.verification_keys = build_key_set(public)
         self.verifier = JWSVerifier(self.verification_keys)
 
+    def unsigned_algorithms(self) -> tuple[Algorithm, ...]:
+        """The enabled algorithms this ring has no current key for: a node that cannot
+        sign one of them is not ready to serve (the readiness probe)."""
+        return tuple(alg for alg in self._algorithms if alg not in self._current)
+
     def current(self, alg: Algorithm) -> SigningKey:
         """The key that signs new tokens with `alg`.
 
