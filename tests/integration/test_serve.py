@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import time
 from collections.abc import Iterator
@@ -106,7 +105,10 @@ def test_token_signed_with_current_key_verifies_with_published_jwks_across_rotat
     old_token = sign_jwt(claims, signing_key(old_kid))
 
     def published() -> list[dict[str, str]]:
-        return json.loads(httpx.get(f"{server.issuer}/.well-known/jwks.json").text)["keys"]
+        keys: list[dict[str, str]] = httpx.get(f"{server.issuer}/.well-known/jwks.json").json()[
+            "keys"
+        ]
+        return keys
 
     verify_jwt(
         old_token, build_key_set(published()), issuer=server.issuer, audience="x", typ=None, now=now

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
@@ -28,7 +29,7 @@ VERIFIER = "v" * 43
 
 
 def _user(**changes: str) -> None:
-    fields = {"username": "alice", "email": "alice@example.test", **changes}
+    fields: dict[str, Any] = {"username": "alice", "email": "alice@example.test", **changes}
     build_user(password="correct horse", now=0, **fields)
 
 
@@ -46,7 +47,7 @@ CHECKS: dict[str, tuple[Callable[[], object], type[Exception]]] = {
         lambda: verify_code_verifier(VERIFIER + "\n", s256(VERIFIER + "\n")),
         InvalidGrantError,
     ),
-    "log-level": (lambda: Settings(log_level="info\n"), ValidationError),
+    "log-level": (lambda: Settings.model_validate({"log_level": "info\n"}), ValidationError),
 }
 
 

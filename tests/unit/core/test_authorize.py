@@ -246,7 +246,7 @@ def test_invalid_requests_raise_a_redirectable_error(
     overrides: dict[str, str | None], api: Api | None, error: type[OAuthError]
 ) -> None:
     with pytest.raises(error) as raised:
-        validate(api=api, **overrides)
+        validate_authorization_request(target(CONFIDENTIAL), valid(**overrides), api)
     assert raised.value.redirectable is True
 
 
