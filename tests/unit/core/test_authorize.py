@@ -9,8 +9,6 @@ from __future__ import annotations
 import pytest
 
 from tessera.core.authorize import (
-    PROMPTS,
-    RESPONSE_MODES,
     AuthorizationRequest,
     ResponseTarget,
     build_target,
@@ -32,9 +30,7 @@ from tessera.core.errors import (
     UnsupportedResponseTypeError,
 )
 from tessera.core.id_token_hint import IdTokenHint
-from tessera.core.metadata import build_openid_configuration
 from tessera.core.models import Api, ApiScope, AuthMethod, Client, GrantType, Prompt, ResponseMode
-from tessera.crypto.keys import Algorithm
 from tessera.crypto.tokens import s256
 
 REDIRECT = "https://app.test/callback"
@@ -328,15 +324,3 @@ def test_max_age_values(raw: str | None, expected: int | None) -> None:
 def test_max_age_must_be_plain_bounded_digits(raw: str) -> None:
     with pytest.raises(InvalidRequestError):
         parse_max_age(raw)
-
-
-def test_discovery_advertises_exactly_the_accepted_values() -> None:
-    metadata = build_openid_configuration("https://as.test", [Algorithm.RS256])
-    assert set(metadata["response_types_supported"]) == {"code"}
-    assert set(metadata["response_modes_supported"]) == RESPONSE_MODES
-    assert set(metadata["prompt_values_supported"]) == PROMPTS
-    assert metadata["code_challenge_methods_supported"] == ["S256"]
-    assert metadata["request_parameter_supported"] is False
-    assert metadata["request_uri_parameter_supported"] is False
-    assert metadata["authorization_response_iss_parameter_supported"] is True
-    assert metadata["end_session_endpoint"] == "https://as.test/logout"
