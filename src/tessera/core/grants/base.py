@@ -115,7 +115,8 @@ async def issue_user_tokens(
     grant's absolute end, so that a grant past it no longer matters (store.prune).
 
     Raises:
-        InvalidGrantError: the grant has ended, or its user or API no longer exists.
+        InvalidGrantError: the grant has ended, its user is disabled, or its user or
+            API no longer exists.
         InvalidRequestError, InvalidTargetError: the request names another API than
             the grant's (core.audience).
     """
@@ -125,6 +126,8 @@ async def issue_user_tokens(
     user = await request.repos.users.get(grant.user_id)
     if user is None:
         raise InvalidGrantError(detail="the user of the grant no longer exists")
+    if user.is_disabled:
+        raise InvalidGrantError(detail="the user of the grant is disabled")
     lifetime, alg = await _api_terms(request, grant.audience)
     lifetime = min(lifetime, grant.expires_at - request.now)
     claims = build_access_token_claims(
