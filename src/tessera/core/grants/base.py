@@ -197,17 +197,18 @@ async def _store_refresh_token(
     request: TokenRequest, grant: Grant, scope: frozenset[str]
 ) -> str | None:
     """A new refresh token under offline_access, if the client may refresh; it lives for
-    the sliding lifetime and never past the grant's absolute end."""
+    the client's sliding lifetime and never past the grant's absolute end."""
     if "offline_access" not in scope or GrantType.REFRESH_TOKEN not in request.client.grant_types:
         return None
     token = new_secret(SecretKind.REFRESH_TOKEN)
+    lifetimes = request.policy.refresh.for_client(request.client)
     await request.repos.refresh_tokens.add(
         RefreshToken(
             token_hash=digest(token),
             grant_id=grant.id,
             scope=scope,
             created_at=request.now,
-            expires_at=min(request.now + request.policy.refresh_token_lifetime, grant.expires_at),
+            expires_at=min(request.now + lifetimes.sliding, grant.expires_at),
         )
     )
     return token
