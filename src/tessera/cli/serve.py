@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
 import copy
+import os
+import shutil
+import socket
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -15,8 +22,10 @@ from tessera.cli.startup import address_warnings, banner
 from tessera.core.models import StoredKey
 from tessera.core.signing_algorithms import AlgorithmNotEnabledError
 from tessera.crypto.keys import KeyDecryptionError
+from tessera.settings import Settings
 from tessera.store.errors import SchemaOutOfDateError, StoreUnavailableError
 from tessera.web.app import create_app, open_runtime
+from tessera.web.endpoints.metrics import MULTIPROC_ENV
 
 
 def serve(
@@ -36,6 +45,7 @@ def serve(
         finally:
             await runtime.store.close()
 
+    verify_metrics_address(config, port)
     try:
         keys = asyncio.run(check())
     except (
@@ -61,10 +71,45 @@ def serve(
         "proxy_headers": bool(config.trusted_proxies),
         "forwarded_allow_ips": config.trusted_proxies or None,
     }
+    if config.metrics_enabled:
+        atexit.register(prepare_multiprocess_dir())
     if workers == 1:
         uvicorn.run(create_app(config), **options)  # type: ignore[arg-type]
     else:
         uvicorn.run("tessera.web.app:app_from_env", factory=True, workers=workers, **options)  # type: ignore[arg-type]
+
+
+def verify_metrics_address(config: Settings, port: int) -> None:
+    """Exit with one line unless the metrics listener can have its address."""
+    if config.metrics_port is None:
+        return
+    where = f"{config.metrics_host}:{config.metrics_port}"
+    if config.metrics_port == port:
+        fail(f"TESSERA_METRICS_PORT: {port} is the port tessera serves on; choose another")
+    try:
+        family = socket.AF_INET6 if ":" in config.metrics_host else socket.AF_INET
+        with socket.socket(family) as probe:
+            probe.bind((config.metrics_host, config.metrics_port))
+    except OSError as exc:
+        fail(f"TESSERA_METRICS_PORT: cannot listen on {where}: {exc.strerror or exc}")
+
+
+def prepare_multiprocess_dir() -> Callable[[], None]:
+    """Give this node's workers a directory for their counts, empty at start: the one
+    `PROMETHEUS_MULTIPROC_DIR` names (emptied: an earlier run's counts would be added
+    to this one's), or a new private one. Returns what removes the directory tessera
+    made. It must run before prometheus_client is imported (which reads the variable
+    then), and it does: only web.metrics imports it, when an app is created."""
+    named = os.environ.get(MULTIPROC_ENV)
+    if named:
+        directory = Path(named)
+        directory.mkdir(parents=True, exist_ok=True)
+        for stale in directory.glob("*.db"):
+            stale.unlink()
+        return lambda: None
+    made = tempfile.mkdtemp(prefix="tessera-metrics-")
+    os.environ[MULTIPROC_ENV] = made
+    return lambda: shutil.rmtree(made, ignore_errors=True)
 
 
 def log_config(level: str) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from tessera.store import Store, migrate
 from tessera.store.prune import DAY, PrunePolicy
 from tessera.store.prune_schedule import PruneSchedule
 from tessera.web.middleware import EdgeMiddleware
-from tessera.web.routes import routes
+from tessera.web.routes import metrics_route, routes
 from tessera.web.runtime import Runtime
 from tessera.web.templating import build_templates
 
@@ -92,6 +92,13 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         runtime = await open_runtime(settings, clock)
         app.state.runtime = runtime
+        stop_listener = None
+        if metrics is not None:
+            metrics.watch(runtime)
+            if settings.metrics_port is not None:
+                stop_listener = start_listener(
+                    metrics, settings.metrics_host, settings.metrics_port
+                )
         schedule = PruneSchedule(
             runtime.store.database,
             prune_policy(settings),
@@ -103,14 +110,25 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
         try:
             yield
         finally:
+            if stop_listener is not None:
+                stop_listener()
             await schedule.stop()
             await runtime.store.close()
 
+    middleware = [Middleware(EdgeMiddleware)]
+    metrics = None
+    if settings.metrics_enabled:
+        # Imported here: a node without metrics never loads prometheus_client.
+        from tessera.web.metrics import Metrics, MetricsMiddleware, start_listener
+
+        metrics = Metrics(clock)
+        middleware.insert(0, Middleware(MetricsMiddleware, metrics=metrics))
     app = Starlette(
-        routes=routes,
-        middleware=[Middleware(EdgeMiddleware)],
+        routes=[*routes, metrics_route] if settings.metrics else routes,
+        middleware=middleware,
         lifespan=lifespan,
     )
+    app.state.metrics = metrics
     # Starlette would answer `/authorize/` with a 307 to `/authorize` on whatever host
     # the Host header names, repeating a POST there (RFC 9700 4.12). Such a path is
     # unknown, and gets a 404 like any other.

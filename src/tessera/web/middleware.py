@@ -52,6 +52,8 @@ class BodyTooLargeError(Exception):
 # tessera's cookies need a few KiB.
 MAX_HEADER_BYTES = 32 * 1024
 MAX_HEADER_COUNT = 100
+# Set in the request's state when the database failed it, for what counts such requests.
+DATABASE_FAILED = "database_failed"
 # The paths of pages a person reads: their failures are pages too.
 PAGE_PATHS = ("/u/", "/logout")
 
@@ -116,6 +118,7 @@ class EdgeMiddleware:
                 await _plain(send, 413, "request body too large", request_id)
         except StoreUnavailableError as exc:
             log.error("database unavailable request_id=%s: %s", request_id, exc)
+            scope["state"][DATABASE_FAILED] = True
             if not started:
                 failure = _failure(scope, TemporarilyUnavailableError(detail=str(exc)), request_id)
                 await failure(scope, receive, secured_send)
