@@ -37,9 +37,7 @@ def exported() -> dict[str, str]:
     """Sample name -> family name, for every metric a node serves."""
     families = Metrics(clock=lambda: 0.0).registry.collect()
     return {
-        family.name + suffix: family.name
-        for family in families
-        for suffix in SUFFIXES[family.type]
+        family.name + suffix: family.name for family in families for suffix in SUFFIXES[family.type]
     }
 
 
