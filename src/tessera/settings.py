@@ -172,6 +172,10 @@ class Settings(BaseSettings):
         description="Seconds between automatic prunes in `tessera serve`; 0 turns them off.",
     )
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_format: Literal["text", "json"] = Field(
+        default="text",
+        description="`json`: one JSON object per line, and a line per request (web.logs).",
+    )
     metrics: bool = Field(
         default=False, description="Serve Prometheus metrics at /metrics on the main port."
     )

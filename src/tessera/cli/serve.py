@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import atexit
 import copy
+import logging
+import logging.config
 import os
 import shutil
 import socket
@@ -55,16 +57,26 @@ def serve(
         AlgorithmNotEnabledError,
     ) as exc:
         fail(str(exc))
-    for line in address_warnings(config, host=host, port=port):
-        warn(line)
-    for line in banner(config, keys, host=host, port=port):
-        typer.echo(line)
+    logging_config = log_config(config.log_level, config.log_format)
+    if config.log_format == "json":
+        # The start-up lines are log lines too, so that every line of output is JSON.
+        logging.config.dictConfig(logging_config)
+        start_up = logging.getLogger("tessera.serve")
+        for line in address_warnings(config, host=host, port=port):
+            start_up.warning(line)
+        for line in banner(config, keys, host=host, port=port):
+            start_up.info(" ".join(line.split()))
+    else:
+        for line in address_warnings(config, host=host, port=port):
+            warn(line)
+        for line in banner(config, keys, host=host, port=port):
+            typer.echo(line)
     options = {
         "host": host,
         "port": port,
         "access_log": False,
         "log_level": config.log_level,
-        "log_config": log_config(config.log_level),
+        "log_config": logging_config,
         "server_header": False,
         # Behind a proxy, client IPs (login throttling, audit) come from X-Forwarded-For,
         # believed only from the proxies the operator lists.
@@ -112,13 +124,17 @@ def prepare_multiprocess_dir() -> Callable[[], None]:
     return lambda: shutil.rmtree(made, ignore_errors=True)
 
 
-def log_config(level: str) -> dict[str, Any]:
-    """uvicorn's logging plus tessera's own loggers at the configured level.
+def log_config(level: str, log_format: str = "text") -> dict[str, Any]:
+    """uvicorn's logging plus tessera's own loggers at the configured level, every line
+    one JSON object in the json format (web.logs).
 
     Without an entry of their own, tessera's records reach only Python's last-resort
     handler, which drops everything below WARNING: refusals would never be seen.
     """
     config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    if log_format == "json":
+        for name in ("default", "access"):
+            config["formatters"][name] = {"()": "tessera.web.logs.JSONFormatter"}
     config["loggers"]["tessera"] = {
         "handlers": ["default"],
         "level": level.upper(),

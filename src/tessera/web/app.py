@@ -15,6 +15,7 @@ from tessera.settings import Settings, ensure_secret_key, load_settings
 from tessera.store import Store, migrate
 from tessera.store.prune import DAY, PrunePolicy
 from tessera.store.prune_schedule import PruneSchedule
+from tessera.web.logs import RequestLogMiddleware
 from tessera.web.middleware import EdgeMiddleware
 from tessera.web.routes import metrics_route, routes
 from tessera.web.runtime import Runtime
@@ -116,13 +117,15 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
             await runtime.store.close()
 
     middleware = [Middleware(EdgeMiddleware)]
+    if settings.log_format == "json":
+        middleware.insert(0, Middleware(RequestLogMiddleware))
     metrics = None
     if settings.metrics_enabled:
         # Imported here: a node without metrics never loads prometheus_client.
         from tessera.web.metrics import Metrics, MetricsMiddleware, start_listener
 
         metrics = Metrics(clock)
-        middleware.insert(0, Middleware(MetricsMiddleware, metrics=metrics))
+        middleware.insert(-1, Middleware(MetricsMiddleware, metrics=metrics))
     app = Starlette(
         routes=[*routes, metrics_route] if settings.metrics else routes,
         middleware=middleware,

@@ -3,9 +3,9 @@
 Imported only when metrics are on (`TESSERA_METRICS=1` or `TESSERA_METRICS_PORT`), so
 that a node without them neither loads prometheus_client nor pays for it per request.
 
-- HTTP: `MetricsMiddleware` counts every answer by route template (the path of the
-  route that matched, never the raw path, so that a scan of random URLs adds no series)
-  and status, and times it per route; 429 answers are the rate-limit refusals.
+- HTTP: `MetricsMiddleware` counts every answer by route template and status (web.logs.
+  route_template: a scan of random URLs adds no series), and times it per route; 429
+  answers are the rate-limit refusals.
 - Protocol: counted from the audit events the store commits (`Store.audit_listeners`),
   in `on_audit` alone: core stays unaware of metrics, and a count is never ahead of the
   audit log (an event rolled back is counted by neither).
@@ -44,11 +44,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from tessera.core.audit_events import Event
 from tessera.store.audit import Recorded
 from tessera.web.endpoints.metrics import MULTIPROC_ENV
+from tessera.web.logs import route_template
 from tessera.web.middleware import DATABASE_FAILED
 from tessera.web.runtime import Runtime
 
-# Route label of a request no route matched (404s, scans): one series for all of them.
-UNMATCHED = "unmatched"
 # Token and page answers take milliseconds; a sign-in's argon2id check a few tenths.
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 # The sign-in outcome of each sign-in event (login.failed says why in its detail).
@@ -199,9 +198,8 @@ class MetricsMiddleware:
         try:
             await self.app(scope, receive, counted_send)
         finally:
-            route = scope.get("route")
             self.metrics.observe_request(
-                UNMATCHED if route is None else route.path,
+                route_template(scope),
                 status,
                 time.perf_counter() - started,
                 bool(scope.get("state", {}).get(DATABASE_FAILED)),

@@ -29,6 +29,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from tessera.core.errors import OAuthError, ServerError, TemporarilyUnavailableError
 from tessera.store.errors import StoreUnavailableError
 from tessera.web.csp import PAGE_CSP
+from tessera.web.logs import note
 from tessera.web.responses import error_body, json_response
 from tessera.web.templating import error_page
 
@@ -72,6 +73,7 @@ class EdgeMiddleware:
             return
         request_id = secrets.token_hex(8)
         scope.setdefault("state", {})["request_id"] = request_id
+        note(request_id=request_id)
         started = False
 
         header_bytes = 0
