@@ -26,7 +26,7 @@ from tessera.core.signing_algorithms import AlgorithmNotEnabledError
 from tessera.crypto.keys import KeyDecryptionError
 from tessera.settings import Settings
 from tessera.store.errors import SchemaOutOfDateError, StoreUnavailableError
-from tessera.web.app import create_app, open_runtime
+from tessera.web.app import OTLP_ENDPOINT, create_app, open_runtime, tracing_wanted
 from tessera.web.endpoints.metrics import MULTIPROC_ENV
 
 
@@ -48,6 +48,7 @@ def serve(
             await runtime.store.close()
 
     verify_metrics_address(config, port)
+    verify_tracing_installed()
     try:
         keys = asyncio.run(check())
     except (
@@ -104,6 +105,20 @@ def verify_metrics_address(config: Settings, port: int) -> None:
             probe.bind((config.metrics_host, config.metrics_port))
     except OSError as exc:
         fail(f"TESSERA_METRICS_PORT: cannot listen on {where}: {exc.strerror or exc}")
+
+
+def verify_tracing_installed() -> None:
+    """Exit with one line when tracing is asked for but the otel extra is missing: an
+    operator who named an OTLP endpoint wants traces, not a node that runs without."""
+    if not tracing_wanted():
+        return
+    try:
+        import tessera.web.tracing  # noqa: F401
+    except ImportError as exc:
+        fail(
+            f"{OTLP_ENDPOINT} is set, but tracing needs tessera's otel extra "
+            f"(pip install 'tessera[otel]'): {exc}"
+        )
 
 
 def prepare_multiprocess_dir() -> Callable[[], None]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -20,6 +21,9 @@ from tessera.web.middleware import EdgeMiddleware
 from tessera.web.routes import metrics_route, routes
 from tessera.web.runtime import Runtime
 from tessera.web.templating import build_templates
+
+# The standard OpenTelemetry variable whose presence turns tracing on.
+OTLP_ENDPOINT = "OTEL_EXPORTER_OTLP_ENDPOINT"
 
 
 async def open_store(settings: Settings, *, migrate_embedded: bool = True) -> Store:
@@ -111,6 +115,8 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
         try:
             yield
         finally:
+            if tracer_provider is not None:
+                tracer_provider.shutdown()  # Sends the spans still batched.
             if stop_listener is not None:
                 stop_listener()
             await schedule.stop()
@@ -126,6 +132,13 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
 
         metrics = Metrics(clock)
         middleware.insert(-1, Middleware(MetricsMiddleware, metrics=metrics))
+    tracer_provider = None
+    if tracing_wanted():
+        # Imported here: without the variable, no OpenTelemetry module is loaded.
+        from tessera.web.tracing import build_tracer_provider, tracing_middleware
+
+        tracer_provider = build_tracer_provider()
+        middleware[:0] = tracing_middleware(tracer_provider)
     app = Starlette(
         routes=[*routes, metrics_route] if settings.metrics else routes,
         middleware=middleware,
@@ -137,6 +150,11 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
     # unknown, and gets a 404 like any other.
     app.router.redirect_slashes = False
     return app
+
+
+def tracing_wanted() -> bool:
+    """OpenTelemetry tracing is on when an OTLP endpoint is named (web.tracing)."""
+    return bool(os.environ.get(OTLP_ENDPOINT))
 
 
 def app_from_env() -> Starlette:
