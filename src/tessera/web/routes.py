@@ -13,6 +13,7 @@ from tessera.web.endpoints import (
     discovery,
     introspection,
     logout,
+    metrics,
     probes,
     revocation,
     token,
@@ -54,3 +55,5 @@ routes = [
     Route("/oauth/introspect", introspection.introspect, methods=["POST"]),
     Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
 ]
+# Only with TESSERA_METRICS=1: otherwise /metrics is a 404 like any unknown path.
+metrics_route = Route("/metrics", metrics.metrics, methods=["GET"])
