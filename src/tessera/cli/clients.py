@@ -9,6 +9,7 @@ import typer
 from tessera.cli.common import (
     JSON_OPTION,
     TAKES_AN_ID,
+    cli_actor,
     fail,
     iso_time,
     now,
@@ -144,7 +145,12 @@ def create(
     async def work() -> None:
         async with transaction(config) as tx:
             await tx.clients.add(new.client)
-            await tx.audit.record(Event.CLIENT_CREATED, now(), client_id=new.client.client_id)
+            await tx.audit.record(
+                Event.CLIENT_CREATED,
+                now(),
+                client_id=new.client.client_id,
+                detail={"actor": cli_actor()},
+            )
 
     try:
         run(work)
@@ -239,7 +245,9 @@ def update(
                 refresh_absolute_lifetime=refresh_absolute,
             )
             await tx.clients.update(changed)
-            await tx.audit.record(Event.CLIENT_UPDATED, now(), client_id=client_id)
+            await tx.audit.record(
+                Event.CLIENT_UPDATED, now(), client_id=client_id, detail={"actor": cli_actor()}
+            )
             return changed
 
     try:
@@ -264,7 +272,9 @@ def delete(client_id: str) -> None:
         async with transaction(config) as tx:
             deleted = await tx.clients.delete(client_id)
             if deleted:
-                await tx.audit.record(Event.CLIENT_DELETED, now(), client_id=client_id)
+                await tx.audit.record(
+                    Event.CLIENT_DELETED, now(), client_id=client_id, detail={"actor": cli_actor()}
+                )
             return deleted
 
     if not run(work):

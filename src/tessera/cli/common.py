@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import getpass
 import json
 import sys
 import time
@@ -74,6 +75,15 @@ def require_database(config: Settings) -> None:
             "TESSERA_DATA_DIR or TESSERA_DATABASE_URL (tessera serve and tessera db upgrade "
             "create one)"
         )
+
+
+def cli_actor() -> str:
+    """How the audit log names a change made with the CLI: `cli:<OS user>`, or `cli`
+    where the user has no name (a container's numeric uid)."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
 
 
 def now() -> int:

@@ -8,6 +8,7 @@ import typer
 
 from tessera.cli.common import (
     JSON_OPTION,
+    cli_actor,
     fail,
     iso_time,
     now,
@@ -66,7 +67,9 @@ def create(
     async def work() -> None:
         async with transaction(config) as tx:
             await tx.users.add(user)
-            await tx.audit.record(Event.USER_CREATED, now(), user_id=user.id)
+            await tx.audit.record(
+                Event.USER_CREATED, now(), user_id=user.id, detail={"actor": cli_actor()}
+            )
 
     try:
         run(work)

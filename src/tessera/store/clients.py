@@ -73,10 +73,13 @@ def _parse(rows: Sequence[Row]) -> Client:
     )
 
 
-def _browser_values(client: Client) -> dict[str, object]:
+def _changeable_values(client: Client) -> dict[str, object]:
     """The columns a client's update (core.registration.update_client) may change."""
     origins = client.web_origins
     return {
+        "name": client.name,
+        "redirect_uris": json.dumps(list(client.redirect_uris)),
+        "post_logout_redirect_uris": json.dumps(list(client.post_logout_redirect_uris)),
         "web_origins": None if origins is None else json.dumps(list(origins)),
         "refresh_sliding_seconds": client.refresh_sliding_lifetime,
         "refresh_absolute_seconds": client.refresh_absolute_lifetime,
@@ -88,6 +91,11 @@ def _values(rows: Sequence[Row]) -> Hashable:
 
 
 _client = ParsedRows(_parse, key=_values)
+
+
+def _clients(rows: Sequence[Row]) -> list[Client]:
+    """Clients from their rows, in the rows' order (sorted by client)."""
+    return [_client(list(group)) for _, group in groupby(rows, lambda row: row["client_id"])]
 
 
 class SQLClientRepo:
@@ -109,10 +117,7 @@ class SQLClientRepo:
             ":refresh_absolute_seconds)",
             {
                 "client_id": client.client_id,
-                "name": client.name,
                 "secret_hash": client.secret_hash,
-                "redirect_uris": json.dumps(list(client.redirect_uris)),
-                "post_logout_redirect_uris": json.dumps(list(client.post_logout_redirect_uris)),
                 "grant_types": " ".join(sorted(client.grant_types)),
                 "auth_method": client.auth_method.value,
                 "auth_method_pinned": client.auth_method_pinned,
@@ -123,7 +128,7 @@ class SQLClientRepo:
                 "id_token_alg": client.id_token_alg.value,
                 "refresh_grace_seconds": client.refresh_grace_seconds,
                 "created_at": client.created_at,
-                **_browser_values(client),
+                **_changeable_values(client),
             },
         )
         await self._add_origins(client)
@@ -146,11 +151,12 @@ class SQLClientRepo:
 
     async def update(self, client: Client) -> bool:
         count = await self._conn.execute(
-            "UPDATE clients SET web_origins = :web_origins, "
+            "UPDATE clients SET name = :name, redirect_uris = :redirect_uris, "
+            "post_logout_redirect_uris = :post_logout_redirect_uris, web_origins = :web_origins, "
             "refresh_sliding_seconds = :refresh_sliding_seconds, "
             "refresh_absolute_seconds = :refresh_absolute_seconds "
             "WHERE client_id = :client_id",
-            {"client_id": client.client_id, **_browser_values(client)},
+            {"client_id": client.client_id, **_changeable_values(client)},
         )
         if not count:
             return False
@@ -176,7 +182,21 @@ class SQLClientRepo:
 
     async def list(self) -> Sequence[Client]:
         rows = await self._conn.fetch_all(f"{_SELECT} {_ORDER}")
-        return [_client(list(group)) for _, group in groupby(rows, lambda row: row["client_id"])]
+        return _clients(rows)
+
+    async def page(self, after: tuple[int, str] | None, limit: int) -> Sequence[Client]:
+        # The page is chosen on `clients` alone (a client has several joined rows), by
+        # its (created_at, client_id) key.
+        chosen = "SELECT client_id FROM clients"
+        params: dict[str, object] = {"limit": limit}
+        if after is not None:
+            chosen += " WHERE created_at > :at OR (created_at = :at AND client_id > :after_id)"
+            params.update(at=after[0], after_id=after[1])
+        chosen += " ORDER BY created_at, client_id LIMIT :limit"
+        rows = await self._conn.fetch_all(
+            f"{_SELECT} WHERE c.client_id IN ({chosen}) {_ORDER}", params
+        )
+        return _clients(rows)
 
     async def delete(self, client_id: str) -> bool:
         count = await self._conn.execute(
