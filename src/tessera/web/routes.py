@@ -22,6 +22,7 @@ from tessera.web.endpoints import (
 from tessera.web.ui import consent, login
 
 STATIC_DIR = Path(__file__).parent / "static"
+ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 # Starlette tries the routes in order, one regular expression each: the requests every
 # flow makes come first. OPTIONS answers CORS preflights (web.cors), only where a
@@ -70,5 +71,6 @@ routes = [
     Route("/admin/v1/keys/rotate", keys.rotate, methods=["POST"]),
     Route("/admin/v1/keys/{kid}/retire", keys.retire, methods=["POST"]),
     Route("/admin/v1/audit", audit.list_events, methods=["GET"]),
+    Route("/admin/v1/{rest:path}", openapi.unknown, methods=ALL_METHODS),
     Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
 ]

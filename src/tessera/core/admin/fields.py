@@ -48,15 +48,20 @@ class InvalidFieldsError(AdminError):
         self.errors = tuple(errors)
 
 
+def _is_text(value: Any) -> bool:
+    """A JSON string tessera stores: NUL is refused here, as PostgreSQL refuses it."""
+    return isinstance(value, str) and "\x00" not in value
+
+
 def _fits(value: Any, kind: Kind) -> bool:
     if kind is Kind.STRING:
-        return isinstance(value, str)
+        return _is_text(value)
     if kind is Kind.BOOLEAN:
         return isinstance(value, bool)
     if kind is Kind.INTEGER:
         return isinstance(value, int) and not isinstance(value, bool)
     if kind is Kind.STRINGS:
-        return isinstance(value, list) and all(isinstance(item, str) for item in value)
+        return isinstance(value, list) and all(_is_text(item) for item in value)
     return isinstance(value, list) and all(isinstance(item, dict) for item in value)
 
 
