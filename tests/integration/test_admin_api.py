@@ -6,6 +6,7 @@ with its actor."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -159,3 +160,13 @@ def test_a_token_for_another_api_is_no_admin_token(
     assert refused.status_code == 401
     assert 'error="invalid_token"' in refused.headers["www-authenticate"]
     assert httpx.get(f"{server.issuer}/admin/v1/clients").status_code == 401
+
+
+def test_db_upgrade_provisions_the_admin_api_once(tmp_path: Path) -> None:
+    fresh = TesseraServer(tmp_path)
+    fresh.cli("db", "upgrade")
+    fresh.cli("db", "upgrade")
+    apis = fresh.cli_json("apis", "list")
+    assert [(api["identifier"], [s["name"] for s in api["scopes"]]) for api in apis] == [
+        (f"{fresh.issuer}/admin", ["admin:read", "admin:write"])
+    ]
