@@ -69,7 +69,7 @@ def test_cli_errors_are_one_line_and_non_zero(server: TesseraServer) -> None:
     missing = server.cli("clients", "show", "nope", check=False)
     assert missing.returncode == 1 and "no client" in missing.stderr
     # Ids are base64url: one starting with "-" is an id, not an unknown option.
-    for command in (("clients", "show"), ("clients", "delete"), ("keys", "retire")):
+    for command in (("clients", "show"), ("clients", "delete", "--yes"), ("keys", "retire")):
         dashed = server.cli(*command, "-_0DVEMe6yiH7SztbYeBm", check=False)
         lines = dashed.stderr.strip().splitlines()
         assert dashed.returncode == 1 and len(lines) == 1, dashed.stderr

@@ -41,6 +41,30 @@ def fail(message: str, code: int = 1) -> NoReturn:
     raise typer.Exit(code)
 
 
+def cli_actor() -> str:
+    """Who the audit log names for a change made with the CLI: the OS user."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # No name for the uid (a bare container).
+        return "cli"
+
+
+def confirm(question: str, yes: bool) -> None:
+    """Go on only if `--yes` was given or a person at a terminal agrees.
+
+    Off a terminal (a script), a missing `--yes` is an error rather than a hanging prompt.
+    """
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        fail(f"{question} Pass --yes to confirm.", 2)
+    if not typer.confirm(question):
+        fail("nothing was changed")
+
+
+YES_OPTION = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation.")
+
+
 def warn(message: str) -> None:
     typer.echo(f"warning: {message}", err=True)
 
@@ -75,15 +99,6 @@ def require_database(config: Settings) -> None:
             "TESSERA_DATA_DIR or TESSERA_DATABASE_URL (tessera serve and tessera db upgrade "
             "create one)"
         )
-
-
-def cli_actor() -> str:
-    """How the audit log names a change made with the CLI: `cli:<OS user>`, or `cli`
-    where the user has no name (a container's numeric uid)."""
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        return "cli"
 
 
 def now() -> int:

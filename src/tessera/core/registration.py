@@ -273,21 +273,39 @@ def build_user(
     """
     if not USERNAME.fullmatch(username):
         raise RegistrationError("username must be 1 to 100 letters, digits or . _ @ + - characters")
+    return User(
+        id=new_id(16),
+        username=username.lower(),
+        email=validate_email(email),
+        email_verified=email_verified,
+        name=name.strip() if name else None,
+        password_hash=hash_new_password(password),
+        created_at=now,
+    )
+
+
+def validate_email(email: str | None) -> str | None:
+    """An address as stored (lower case), or None for none.
+
+    Raises:
+        RegistrationError: not an address.
+    """
     if email is not None and not EMAIL.fullmatch(email):
         raise RegistrationError(f"email {email!r} is not a valid address")
+    return email.lower() if email else None
+
+
+def hash_new_password(password: str) -> str:
+    """The argon2id hash of a password an operator or a user chose.
+
+    Raises:
+        RegistrationError: too short or too long.
+    """
     if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
         raise RegistrationError(
             f"password must be {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters"
         )
-    return User(
-        id=new_id(16),
-        username=username.lower(),
-        email=email.lower() if email else None,
-        email_verified=email_verified,
-        name=name.strip() if name else None,
-        password_hash=hash_password(password),
-        created_at=now,
-    )
+    return hash_password(password)
 
 
 def build_api(

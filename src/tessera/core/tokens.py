@@ -24,13 +24,46 @@ JTI_SEPARATOR = "."
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class RefreshLifetimes:
+    """A refresh token ends `sliding` seconds after it was issued unless it is used (and
+    rotated) before; a grant's refresh tokens all end `absolute` seconds after it was
+    made."""
+
+    sliding: int
+    absolute: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RefreshPolicy:
+    """The server's refresh lifetimes, for confidential and for public clients.
+
+    A public client's are shorter (OAuth 2.0 for Browser-Based Apps: a refresh token
+    kept by a page or an app has no secret behind it, so its lifetime bounds what a
+    stolen one is worth); a client may have its own (`clients create|update
+    --refresh-sliding-lifetime / --refresh-absolute-lifetime`).
+    """
+
+    confidential: RefreshLifetimes
+    public: RefreshLifetimes
+
+    def for_client(self, client: Client) -> RefreshLifetimes:
+        """The client's own lifetimes where it has them, else its kind's."""
+        kind = self.public if client.is_public else self.confidential
+        sliding, absolute = client.refresh_sliding_lifetime, client.refresh_absolute_lifetime
+        return RefreshLifetimes(
+            sliding=kind.sliding if sliding is None else sliding,
+            absolute=kind.absolute if absolute is None else absolute,
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class TokenPolicy:
     """The configured lifetimes, passed in from settings."""
 
     issuer: str
     access_token_lifetime: int
     id_token_lifetime: int
-    refresh_token_lifetime: int
+    refresh: RefreshPolicy
 
     @property
     def userinfo_url(self) -> str:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
-from tessera.core.models import Client, Grant, User
+from tessera.core.models import AuthMethod, Client, Grant, User
 from tessera.core.tokens import (
+    RefreshLifetimes,
+    RefreshPolicy,
     TokenPolicy,
     TokenResponse,
     build_access_token_claims,
@@ -20,7 +24,10 @@ POLICY = TokenPolicy(
     issuer="https://as.test",
     access_token_lifetime=86400,
     id_token_lifetime=36000,
-    refresh_token_lifetime=2_592_000,
+    refresh=RefreshPolicy(
+        confidential=RefreshLifetimes(sliding=2_592_000, absolute=31_536_000),
+        public=RefreshLifetimes(sliding=86_400, absolute=604_800),
+    ),
 )
 USER = User(id="u1", username="alice", email="alice@x.test", email_verified=True, name="Alice")
 CLIENT = Client(client_id="app", name="App", redirect_uris=("https://app.test/cb",))
@@ -170,3 +177,23 @@ def test_token_response_repr_hides_the_tokens() -> None:
         )
     )
     assert "SECRET" not in text
+
+
+CONFIDENTIAL = replace(CLIENT, auth_method=AuthMethod.CLIENT_SECRET_BASIC)
+
+
+@pytest.mark.parametrize(
+    ("client", "lifetimes"),
+    [
+        (CONFIDENTIAL, (2_592_000, 31_536_000)),
+        (CLIENT, (86_400, 604_800)),
+        (replace(CLIENT, refresh_sliding_lifetime=600), (600, 604_800)),
+        (replace(CONFIDENTIAL, refresh_absolute_lifetime=7200), (2_592_000, 7200)),
+    ],
+    ids=["confidential", "public", "public-own-sliding", "confidential-own-absolute"],
+)
+def test_a_clients_refresh_lifetimes_are_its_own_or_its_kinds(
+    client: Client, lifetimes: tuple[int, int]
+) -> None:
+    found = POLICY.refresh.for_client(client)
+    assert (found.sliding, found.absolute) == lifetimes

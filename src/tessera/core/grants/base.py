@@ -115,7 +115,8 @@ async def issue_user_tokens(
     grant's absolute end, so that a grant past it no longer matters (store.prune).
 
     Raises:
-        InvalidGrantError: the grant has ended, or its user or API no longer exists.
+        InvalidGrantError: the grant has ended, its user is disabled, or its user or
+            API no longer exists.
         InvalidRequestError, InvalidTargetError: the request names another API than
             the grant's (core.audience).
     """
@@ -125,6 +126,8 @@ async def issue_user_tokens(
     user = await request.repos.users.get(grant.user_id)
     if user is None:
         raise InvalidGrantError(detail="the user of the grant no longer exists")
+    if user.is_disabled:
+        raise InvalidGrantError(detail="the user of the grant is disabled")
     lifetime, alg = await _api_terms(request, grant.audience)
     lifetime = min(lifetime, grant.expires_at - request.now)
     claims = build_access_token_claims(
@@ -194,17 +197,18 @@ async def _store_refresh_token(
     request: TokenRequest, grant: Grant, scope: frozenset[str]
 ) -> str | None:
     """A new refresh token under offline_access, if the client may refresh; it lives for
-    the sliding lifetime and never past the grant's absolute end."""
+    the client's sliding lifetime and never past the grant's absolute end."""
     if "offline_access" not in scope or GrantType.REFRESH_TOKEN not in request.client.grant_types:
         return None
     token = new_secret(SecretKind.REFRESH_TOKEN)
+    lifetimes = request.policy.refresh.for_client(request.client)
     await request.repos.refresh_tokens.add(
         RefreshToken(
             token_hash=digest(token),
             grant_id=grant.id,
             scope=scope,
             created_at=request.now,
-            expires_at=min(request.now + request.policy.refresh_token_lifetime, grant.expires_at),
+            expires_at=min(request.now + lifetimes.sliding, grant.expires_at),
         )
     )
     return token
