@@ -7,7 +7,7 @@ import httpx
 import pytest
 
 from tessera.core.admin.access import ensure_admin_api
-from tessera.core.models import GrantType
+from tessera.core.models import Consent, GrantType
 from tessera.web.runtime import Runtime
 from tests.conftest import ISSUER
 from tests.support.grants import add_client, authenticate
@@ -197,3 +197,69 @@ async def test_apis_are_created_shown_and_deleted_and_keys_rotated_and_retired(
     assert_problem(await admin.get("/admin/v1/audit", params={"since": "soon"}), 400, "since")
     after = (await admin.get("/admin/v1/audit", params={"since": "9999999999"})).json()
     assert after == {"items": [], "next_cursor": None}
+
+
+async def test_a_users_day_two_operations_are_audited_with_the_admin_client(
+    admin: httpx.AsyncClient, rt: Runtime
+) -> None:
+    made = await admin.post(
+        "/admin/v1/users",
+        json={"username": "bob", "password": "correct horse", "email": "b@x.test"},
+    )
+    path = made.headers["location"]
+    user_id = made.json()["id"]
+    patched = await admin.patch(
+        path,
+        json={"email_verified": True, "name": "Bob"},
+        headers={"If-Match": made.headers["etag"]},
+    )
+    assert patched.json()["email_verified"] is True and patched.json()["name"] == "Bob"
+    cleared = await admin.patch(path, json={"email": None, "name": None})
+    assert (cleared.json()["email"], cleared.json()["name"]) == (None, None)
+    assert_problem(await admin.patch(path, json={"email": "nope"}), 422, "not a valid address")
+    assert_problem(
+        await admin.post(f"{path}/password", json={"password": "short"}), 422, "password"
+    )
+    assert (
+        await admin.post(f"{path}/password", json={"password": "a new password"})
+    ).status_code == 200
+
+    app = (await add_client(rt.store)).client_id
+    async with rt.store.transaction() as tx:
+        await tx.consents.grant(
+            Consent(
+                user_id=user_id,
+                client_id=app,
+                audience="",
+                scope=frozenset({"openid"}),
+                updated_at=1,
+            )
+        )
+    consents = (await admin.get(f"{path}/consents")).json()["items"]
+    assert consents == [{"client_id": app, "audience": None, "scope": "openid", "updated_at": 1}]
+    assert (await admin.delete(f"{path}/consents/{app}")).json() == {"grants_revoked": 0}
+    assert (await admin.get(f"{path}/consents")).json()["items"] == []
+
+    disabled = await admin.post(f"{path}/disable")
+    assert disabled.json() == {"sessions_ended": 0, "grants_revoked": 0}
+    assert (await admin.get(path)).json()["disabled_at"] is not None
+    assert (await admin.post(f"{path}/enable")).json()["disabled_at"] is None
+    assert (await admin.post(f"{path}/unlock")).json() == {"throttle_keys_cleared": 0}
+    assert (await admin.post(f"{path}/logout")).json() == {"sessions_ended": 0, "grants_revoked": 0}
+    assert (await admin.delete(path)).status_code == 204
+    assert_problem(await admin.post(f"{path}/disable"), 404, "no user")
+
+    events = (await admin.get("/admin/v1/audit", params={"user_id": user_id})).json()["items"]
+    assert [e["event"] for e in events] == [
+        "user.created",
+        "user.updated",
+        "user.updated",
+        "user.password_set",
+        "consent.revoked",
+        "user.disabled",
+        "user.enabled",
+        "user.unlocked",
+        "user.signed_out",
+        "user.deleted",
+    ]
+    assert len({e["detail"]["actor"] for e in events}) == 1
