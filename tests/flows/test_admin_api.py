@@ -6,8 +6,10 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from tessera.core.admin import clients as admin_clients
 from tessera.core.admin.access import ensure_admin_api
 from tessera.core.models import Consent, GrantType
+from tessera.store.errors import StoreUnavailableError
 from tessera.web.runtime import Runtime
 from tests.conftest import ISSUER
 from tests.support.grants import add_client, authenticate
@@ -263,3 +265,20 @@ async def test_a_users_day_two_operations_are_audited_with_the_admin_client(
         "user.deleted",
     ]
     assert len({e["detail"]["actor"] for e in events}) == 1
+
+
+@pytest.mark.parametrize(
+    ("failure", "status"),
+    [(RuntimeError("bug"), 500), (StoreUnavailableError("database down"), 503)],
+    ids=["bug", "database"],
+)
+async def test_a_failure_inside_an_admin_operation_is_a_problem_too(
+    admin: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch, failure: Exception, status: int
+) -> None:
+    async def fail(*args: object) -> None:
+        raise failure
+
+    monkeypatch.setattr(admin_clients, "list_clients", fail)
+    answer = await admin.get("/admin/v1/clients")
+    assert_problem(answer, status, answer.headers["x-request-id"])
+    assert "bug" not in answer.text and "database down" not in answer.text
