@@ -149,7 +149,12 @@ def create(
     async def work() -> None:
         async with transaction(config) as tx:
             await tx.clients.add(new.client)
-            await tx.audit.record(Event.CLIENT_CREATED, now(), client_id=new.client.client_id)
+            await tx.audit.record(
+                Event.CLIENT_CREATED,
+                now(),
+                client_id=new.client.client_id,
+                detail={"actor": cli_actor()},
+            )
 
     try:
         run(work)
@@ -244,7 +249,9 @@ def update(
                 refresh_absolute_lifetime=refresh_absolute,
             )
             await tx.clients.update(changed)
-            await tx.audit.record(Event.CLIENT_UPDATED, now(), client_id=client_id)
+            await tx.audit.record(
+                Event.CLIENT_UPDATED, now(), client_id=client_id, detail={"actor": cli_actor()}
+            )
             return changed
 
     try:
@@ -305,7 +312,9 @@ def delete(client_id: str, yes: bool = YES_OPTION) -> None:
         async with transaction(config) as tx:
             deleted = await tx.clients.delete(client_id)
             if deleted:
-                await tx.audit.record(Event.CLIENT_DELETED, now(), client_id=client_id)
+                await tx.audit.record(
+                    Event.CLIENT_DELETED, now(), client_id=client_id, detail={"actor": cli_actor()}
+                )
             return deleted
 
     if not run(work):

@@ -255,3 +255,15 @@ class AuditEvent:
     client_id: str | None = None
     ip: str | None = None
     detail: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AuditQuery:
+    """Which audit events to read: each field given narrows the query; `since` is
+    inclusive, `until` exclusive."""
+
+    since: Timestamp | None = None
+    until: Timestamp | None = None
+    event: str | None = None
+    user_id: str | None = None
+    client_id: str | None = None

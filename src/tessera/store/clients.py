@@ -110,6 +110,11 @@ def _values(rows: Sequence[Row]) -> Hashable:
 _client = ParsedRows(_parse, key=_values)
 
 
+def _clients(rows: Sequence[Row]) -> list[Client]:
+    """Clients from their rows, in the rows' order (sorted by client)."""
+    return [_client(list(group)) for _, group in groupby(rows, lambda row: row["client_id"])]
+
+
 class SQLClientRepo:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
@@ -177,7 +182,21 @@ class SQLClientRepo:
 
     async def list(self) -> Sequence[Client]:
         rows = await self._conn.fetch_all(f"{_SELECT} {_ORDER}")
-        return [_client(list(group)) for _, group in groupby(rows, lambda row: row["client_id"])]
+        return _clients(rows)
+
+    async def page(self, after: tuple[int, str] | None, limit: int) -> Sequence[Client]:
+        # The page is chosen on `clients` alone (a client has several joined rows), by
+        # its (created_at, client_id) key.
+        chosen = "SELECT client_id FROM clients"
+        params: dict[str, object] = {"limit": limit}
+        if after is not None:
+            chosen += " WHERE created_at > :at OR (created_at = :at AND client_id > :after_id)"
+            params.update(at=after[0], after_id=after[1])
+        chosen += " ORDER BY created_at, client_id LIMIT :limit"
+        rows = await self._conn.fetch_all(
+            f"{_SELECT} WHERE c.client_id IN ({chosen}) {_ORDER}", params
+        )
+        return _clients(rows)
 
     async def delete(self, client_id: str) -> bool:
         count = await self._conn.execute(

@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
+from tessera.core.admin.access import ensure_admin_api
 from tessera.core.keyring import KeyRing, ensure_current_keys
 from tessera.core.signing_algorithms import verify_algorithms_in_use
 from tessera.settings import Settings, ensure_secret_key, load_settings
@@ -35,7 +36,8 @@ async def open_store(settings: Settings, *, migrate_embedded: bool = True) -> St
         SchemaOutOfDateError: the schema is not at this version's head.
         StoreUnavailableError: the database cannot be reached.
     """
-    if migrate_embedded and settings.is_embedded:
+    upgraded = migrate_embedded and settings.is_embedded
+    if upgraded:
         migrate.upgrade(settings.resolved_database_url)
     store = await Store.open(
         settings.resolved_database_url,
@@ -46,10 +48,20 @@ async def open_store(settings: Settings, *, migrate_embedded: bool = True) -> St
     )
     try:
         await migrate.verify_schema(store.database)
+        if upgraded:
+            await provision(store, settings)
     except BaseException:
         await store.close()
         raise
     return store
+
+
+async def provision(store: Store, settings: Settings) -> None:
+    """What a deployment needs besides its schema, made where the schema is upgraded
+    (`tessera db upgrade`, or the embedded database's own upgrade at start-up): the
+    built-in admin API for this issuer (core.admin.access), unless it exists."""
+    async with store.transaction() as tx:
+        await ensure_admin_api(tx, settings.issuer, int(time.time()), settings.enabled_algorithms)
 
 
 async def open_runtime(settings: Settings, clock: Callable[[], float] = time.time) -> Runtime:
