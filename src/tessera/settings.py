@@ -88,6 +88,12 @@ class Settings(BaseSettings):
     code_lifetime: int = Field(default=60, ge=10, le=600)
     refresh_token_sliding_lifetime: int = Field(default=2_592_000, ge=60)
     refresh_token_absolute_lifetime: int = Field(default=31_536_000, ge=60)
+    public_refresh_token_sliding_lifetime: int = Field(
+        default=86_400, ge=60, description="A public client's (browser, native app)."
+    )
+    public_refresh_token_absolute_lifetime: int = Field(
+        default=604_800, ge=60, description="A public client's (browser, native app)."
+    )
     session_lifetime: int = Field(default=604_800, ge=60, description="Single sign-on session.")
     interaction_lifetime: int = Field(
         default=900, ge=60, description="Time to sign in and consent."
@@ -260,6 +266,11 @@ class Settings(BaseSettings):
             raise ValueError(
                 "TESSERA_REFRESH_TOKEN_SLIDING_LIFETIME: must not exceed "
                 "TESSERA_REFRESH_TOKEN_ABSOLUTE_LIFETIME"
+            )
+        if self.public_refresh_token_sliding_lifetime > self.public_refresh_token_absolute_lifetime:
+            raise ValueError(
+                "TESSERA_PUBLIC_REFRESH_TOKEN_SLIDING_LIFETIME: must not exceed "
+                "TESSERA_PUBLIC_REFRESH_TOKEN_ABSOLUTE_LIFETIME"
             )
         return self
 

@@ -55,7 +55,60 @@ def test_an_unknown_api_is_one_line_and_creates_nothing(tessera: TesseraServer) 
 
 
 def test_deleting_an_api_says_what_it_revoked(tessera: TesseraServer) -> None:
-    deleted = tessera.cli("apis", "delete", API).stdout.strip()
+    deleted = tessera.cli("apis", "delete", "--yes", API).stdout.strip()
     assert deleted == f"deleted API {API}: revoked 0 grant(s), forgot 0 consent(s)"
-    again = tessera.cli("apis", "delete", API, check=False)
+    again = tessera.cli("apis", "delete", "--yes", API, check=False)
     assert again.returncode == 1 and again.stderr.strip() == f"error: no API '{API}'"
+
+
+def test_a_browser_clients_web_origins_and_lifetimes_are_set_shown_and_updated(
+    tessera: TesseraServer,
+) -> None:
+    spa = tessera.cli_json(
+        "clients", "create", "--name", "SPA", "--public",
+        "--redirect-uri", "https://spa.example.test/cb",
+        "--web-origin", "HTTPS://SPA.example.test", "--web-origin", "http://127.0.0.1:5173",
+        "--refresh-sliding-lifetime", "3600",
+    )  # fmt: skip
+    assert spa["web_origins"] == ["https://spa.example.test", "http://127.0.0.1:5173"]
+    assert spa["web_origins_from_redirect_uris"] is False
+    assert spa["refresh_sliding_lifetime"] == 3600 and spa["refresh_absolute_lifetime"] is None
+    updated = tessera.cli_json(
+        "clients", "update", spa["client_id"], "--web-origin", "https://new.example.test",
+        "--refresh-absolute-lifetime", "86400",
+    )  # fmt: skip
+    assert updated["web_origins"] == ["https://new.example.test"]
+    assert updated["refresh_sliding_lifetime"] == 3600
+    assert tessera.cli_json("clients", "show", spa["client_id"]) == updated
+    reset = tessera.cli_json(
+        "clients", "update", spa["client_id"], "--web-origins-from-redirect-uris"
+    )
+    assert reset["web_origins"] == ["https://spa.example.test"]
+    assert reset["web_origins_from_redirect_uris"] is True
+    shown = tessera.cli("clients", "show", spa["client_id"]).stdout
+    assert "https://spa.example.test" in shown
+
+
+def test_a_bad_web_origin_or_lifetime_is_one_line(tessera: TesseraServer) -> None:
+    refused = tessera.cli(
+        "clients", "create", "--name", "SPA", "--public",
+        "--redirect-uri", "https://spa.example.test/cb", "--web-origin", "https://*.example.test",
+        check=False,
+    )  # fmt: skip
+    assert refused.returncode == 2
+    assert refused.stderr.strip().splitlines() == [
+        "error: web origin 'https://*.example.test' has a wildcard: register each origin exactly"
+    ]
+    spa = tessera.cli_json(
+        "clients", "create", "--name", "SPA", "--public",
+        "--redirect-uri", "https://spa.example.test/cb",
+    )  # fmt: skip
+    too_short = tessera.cli(
+        "clients", "update", spa["client_id"], "--refresh-sliding-lifetime", "10", check=False
+    )
+    assert too_short.returncode == 2 and too_short.stderr.startswith("error: refresh sliding")
+    missing = tessera.cli(
+        "clients", "update", "nope", "--web-origin", "https://a.test", check=False
+    )
+    assert missing.returncode == 1 and missing.stderr.strip() == "error: no client 'nope'"
+    assert tessera.cli_json("clients", "show", spa["client_id"])["refresh_sliding_lifetime"] is None

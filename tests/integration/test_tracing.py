@@ -50,7 +50,7 @@ class Collector(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), Handler)
 
     def span_names(self) -> set[str]:
-        names = set()
+        names: set[str] = set()
         for body in self.exports:
             request = ExportTraceServiceRequest.FromString(body)
             for resource in request.resource_spans:

@@ -273,3 +273,28 @@ async def _execute(url: str, sql: str, params: dict[str, object] | None = None) 
             return list(await tx.conn.fetch_all(sql, params))
     finally:
         await store.close()
+
+
+def test_0007_lets_existing_clients_keep_their_redirect_uris_origins(empty_url: str) -> None:
+    """A client of before 0007 has no registered web origins: the origins of its
+    redirect URIs are written for the preflight lookup, once each."""
+    assert migrate.upgrade(empty_url, "0006") == "0006"
+    uris = '["https://app.test/cb", "https://app.test/other", "com.example.app:/cb"]'
+    asyncio.run(
+        _execute(
+            empty_url,
+            "INSERT INTO clients (client_id, name, secret_hash, redirect_uris, "
+            "post_logout_redirect_uris, grant_types, auth_method, first_party, "
+            "allowed_scopes, id_token_alg, refresh_grace_seconds, created_at) VALUES "
+            "('old', 'Old', NULL, :uris, '[]', 'authorization_code', 'none', :no, NULL, "
+            "'RS256', 0, :now)",
+            {"uris": uris, "no": False, "now": NOW},
+        )
+    )
+    assert migrate.upgrade(empty_url) == migrate.head_revision()
+    rows = asyncio.run(_execute(empty_url, "SELECT origin, client_id FROM client_web_origins"))
+    assert [(row["origin"], row["client_id"]) for row in rows] == [("https://app.test", "old")]
+    (old,) = asyncio.run(_clients(empty_url))
+    assert old.web_origins is None and old.refresh_sliding_lifetime is None
+    assert migrate.downgrade(empty_url, "0006") == "0006"
+    assert "client_web_origins" not in _tables(empty_url)

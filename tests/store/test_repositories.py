@@ -8,6 +8,7 @@ from dataclasses import replace
 
 import pytest
 
+from tessera.core.audit_events import Event
 from tessera.core.keyring import new_stored_key
 from tessera.core.models import (
     Api,
@@ -398,12 +399,21 @@ async def test_concurrent_lease_takers_get_one_lease(store: Store) -> None:
     assert sorted(await asyncio.gather(*(take() for _ in range(5)))) == [False] * 4 + [True]
 
 
+EVENTS = [
+    Event.LOGIN_FAILED,
+    Event.LOGIN_SUCCEEDED,
+    Event.CONSENT_GRANTED,
+    Event.TOKEN_ISSUED,
+    Event.LOGOUT,
+]
+
+
 async def test_audit_tail_returns_latest_in_order(store: Store) -> None:
     async with store.transaction() as tx:
-        for i in range(5):
-            await tx.audit.record(f"e{i}", NOW + i, user_id="u", detail={"n": str(i)})
+        for i, event in enumerate(EVENTS):
+            await tx.audit.record(event, NOW + i, user_id="u", detail={"n": str(i)})
         events = await tx.audit.tail(3)
-    assert [e.event for e in events] == ["e2", "e3", "e4"]
+    assert [e.event for e in events] == EVENTS[2:]
     assert events[0].detail == {"n": "2"} and events[0].user_id == "u"
 
 
@@ -482,3 +492,33 @@ async def test_grants_and_consents_of_one_audience_are_revoked_and_forgotten(
         assert [g.revoked_at for g in revoked if g is not None] == [NOW, None, NOW - 1]
         assert await tx.consents.get("user-1", "client-1", "https://api.test") is None
         assert await tx.consents.get("user-1", "client-1", "https://other.test") is not None
+
+
+async def test_a_clients_web_origins_are_found_by_origin_and_follow_its_updates(
+    store: Store,
+) -> None:
+    spa = replace(
+        CLIENT,
+        client_id="spa",
+        web_origins=("https://spa.test",),
+        refresh_sliding_lifetime=3600,
+        refresh_absolute_lifetime=86400,
+    )
+    async with store.transaction() as tx:
+        await tx.clients.add(CLIENT)
+        await tx.clients.add(spa)
+    async with store.transaction() as tx:
+        assert await tx.clients.get("spa") == spa
+        # CLIENT has no registered origins: its redirect URIs' origins are allowed.
+        for origin in ("https://app.test", "http://127.0.0.1", "https://spa.test"):
+            assert await tx.clients.is_allowed_anywhere(origin), origin
+        assert not await tx.clients.is_allowed_anywhere("https://other.test")
+        moved = replace(spa, web_origins=("https://new.test",), refresh_sliding_lifetime=None)
+        assert await tx.clients.update(moved) is True
+        assert await tx.clients.update(replace(spa, client_id="nope")) is False
+    async with store.transaction() as tx:
+        assert await tx.clients.get("spa") == moved
+        assert not await tx.clients.is_allowed_anywhere("https://spa.test")
+        assert await tx.clients.is_allowed_anywhere("https://new.test")
+        await tx.clients.delete("spa")
+        assert not await tx.clients.is_allowed_anywhere("https://new.test")

@@ -68,6 +68,9 @@ async def add_client(
     redirect_uris: Iterable[str] = (REDIRECT_URI,),
     apis: Iterable[str] = (),
     resource_server_for: Iterable[str] = (),
+    web_origins: Iterable[str] | None = None,
+    refresh_sliding_lifetime: int | None = None,
+    refresh_absolute_lifetime: int | None = None,
 ) -> RegisteredClient:
     """A client as `clients create` registers it; `apis` (client_credentials) and
     `resource_server_for` (introspection) name APIs that must exist already."""
@@ -83,6 +86,9 @@ async def add_client(
         allowed_scopes=allowed_scopes,
         apis=apis,
         resource_server_for=resource_server_for,
+        web_origins=web_origins,
+        refresh_sliding_lifetime=refresh_sliding_lifetime,
+        refresh_absolute_lifetime=refresh_absolute_lifetime,
     )
     async with store.transaction() as tx:
         await tx.clients.add(new.client)

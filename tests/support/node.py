@@ -1,9 +1,10 @@
-"""openid-client from npm for the interop tests: installed once into .cache/interop.
+"""npm packages the tests run: openid-client for the interop tests, installed once into
+.cache/interop, and an example's own dependencies, installed by `npm ci` from its lockfile.
 
-The version is pinned so a new release cannot change what the test checks; the install
-runs only when the pinned version is missing. Without node and npm the interop tests
-skip, except under CI, where Node.js is part of the machine and a skip would hide a
-broken setup.
+The versions are pinned so a new release cannot change what a test checks; an install
+runs only when what it installs is missing. Without node and npm those tests skip,
+except under CI, where Node.js is part of the machine and a skip would hide a broken
+setup.
 """
 
 from __future__ import annotations
@@ -53,3 +54,20 @@ def openid_client_prefix() -> Path:
         if done.returncode != 0 or not _installed():
             pytest.fail(f"npm install {PACKAGE}@{VERSION} failed: {done.stderr[-2000:]}")
     return PREFIX
+
+
+def npm_ci(directory: Path, installed: Path) -> Path:
+    """`npm ci` in `directory` (its package-lock.json) unless `installed`, a file the
+    install brings, is there already; returns `directory`."""
+    node_or_skip()
+    if not installed.exists():
+        done = subprocess.run(
+            ["npm", "ci", "--no-audit", "--no-fund"],
+            cwd=directory,
+            capture_output=True,
+            text=True,
+            timeout=INSTALL_TIMEOUT,
+        )
+        if done.returncode != 0 or not installed.exists():
+            pytest.fail(f"npm ci in {directory} failed: {done.stderr[-2000:]}")
+    return directory

@@ -19,6 +19,8 @@ def test_defaults_follow_the_design() -> None:
     assert settings.code_lifetime == 60
     assert settings.refresh_token_sliding_lifetime == 30 * 86400
     assert settings.refresh_token_absolute_lifetime == 365 * 86400
+    assert settings.public_refresh_token_sliding_lifetime == 86400
+    assert settings.public_refresh_token_absolute_lifetime == 7 * 86400
     assert settings.resolved_database_url == "sqlite:///var/tessera.db"
     assert settings.is_embedded and not settings.is_https
 
@@ -69,6 +71,10 @@ def test_unreadable_toml_file_is_one_line(tmp_path: Path, monkeypatch: pytest.Mo
             {"TESSERA_REFRESH_TOKEN_SLIDING_LIFETIME": "99999999"},
             "TESSERA_REFRESH_TOKEN_SLIDING_LIFETIME: must not exceed",
         ),
+        (
+            {"TESSERA_PUBLIC_REFRESH_TOKEN_SLIDING_LIFETIME": "604801"},
+            "TESSERA_PUBLIC_REFRESH_TOKEN_SLIDING_LIFETIME: must not exceed",
+        ),
         ({"TESSERA_DATABASE_URL": "mysql://u@db/x"}, "TESSERA_DATABASE_URL: must start with"),
         ({"TESSERA_DATABASE_URL": "postgresql://u@db:five/x"}, "TESSERA_DATABASE_URL: Port"),
         ({"TESSERA_DB_CONNECT_TIMEOUT": "0"}, "TESSERA_DB_CONNECT_TIMEOUT: "),
@@ -82,6 +88,7 @@ def test_unreadable_toml_file_is_one_line(tmp_path: Path, monkeypatch: pytest.Mo
         "log-level",
         "pool",
         "sliding",
+        "public-sliding",
         "database-scheme",
         "database-port",
         "connect-timeout",

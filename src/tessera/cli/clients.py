@@ -9,6 +9,8 @@ import typer
 from tessera.cli.common import (
     JSON_OPTION,
     TAKES_AN_ID,
+    YES_OPTION,
+    confirm,
     fail,
     iso_time,
     now,
@@ -21,11 +23,25 @@ from tessera.cli.common import (
 )
 from tessera.core.audit_events import Event
 from tessera.core.models import AuthMethod, Client, GrantType
-from tessera.core.registration import RegistrationError, build_client
+from tessera.core.registration import RegistrationError, build_client, update_client
+from tessera.core.web_origins import allowed_origins
 from tessera.crypto.keys import Algorithm
 from tessera.store.errors import DuplicateError, UnknownAPIError
 
 app = typer.Typer(help="Register and inspect clients (applications).", no_args_is_help=True)
+
+WEB_ORIGIN_HELP = (
+    "Browser origin (https://app.example[:port]) whose scripts may call the token, "
+    "revocation and userinfo endpoints; repeat. Default: the redirect URIs' origins."
+)
+SLIDING_HELP = (
+    "Seconds a refresh token lives unused. Default: the server's setting for public or "
+    "confidential clients."
+)
+ABSOLUTE_HELP = (
+    "Seconds a sign-in can be refreshed in all. Default: the server's setting for public or "
+    "confidential clients."
+)
 
 
 def client_view(client: Client) -> dict[str, Any]:
@@ -44,6 +60,10 @@ def client_view(client: Client) -> dict[str, Any]:
         "resource_server_for": sorted(client.resource_server_for),
         "id_token_signed_response_alg": client.id_token_alg.value,
         "refresh_grace_seconds": client.refresh_grace_seconds,
+        "web_origins": list(allowed_origins(client)),
+        "web_origins_from_redirect_uris": client.web_origins is None,
+        "refresh_sliding_lifetime": client.refresh_sliding_lifetime,
+        "refresh_absolute_lifetime": client.refresh_absolute_lifetime,
         "created_at": iso_time(client.created_at),
     }
 
@@ -89,6 +109,13 @@ def create(
     refresh_grace: int = typer.Option(
         0, "--refresh-grace", help="Seconds a just-rotated refresh token still works (max 60)."
     ),
+    web_origin: list[str] = typer.Option([], "--web-origin", help=WEB_ORIGIN_HELP),
+    refresh_sliding: int | None = typer.Option(
+        None, "--refresh-sliding-lifetime", help=SLIDING_HELP
+    ),
+    refresh_absolute: int | None = typer.Option(
+        None, "--refresh-absolute-lifetime", help=ABSOLUTE_HELP
+    ),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Register a client; a confidential client's secret is printed once, never stored."""
@@ -108,6 +135,9 @@ def create(
             refresh_grace_seconds=refresh_grace,
             apis=api,
             resource_server_for=resource_server,
+            web_origins=web_origin or None,
+            refresh_sliding_lifetime=refresh_sliding,
+            refresh_absolute_lifetime=refresh_absolute,
             algorithms=config.enabled_algorithms,
         )
     except RegistrationError as exc:
@@ -177,9 +207,61 @@ def show(client_id: str, as_json: bool = JSON_OPTION) -> None:
 
 
 @app.command(context_settings=TAKES_AN_ID)
-def delete(client_id: str) -> None:
+def update(
+    client_id: str,
+    web_origin: list[str] = typer.Option(
+        [], "--web-origin", help="Replaces the client's web origins; repeat."
+    ),
+    origins_from_redirect_uris: bool = typer.Option(
+        False,
+        "--web-origins-from-redirect-uris",
+        help="Drop the registered web origins: allow the redirect URIs' origins.",
+    ),
+    refresh_sliding: int | None = typer.Option(
+        None, "--refresh-sliding-lifetime", help=SLIDING_HELP
+    ),
+    refresh_absolute: int | None = typer.Option(
+        None, "--refresh-absolute-lifetime", help=ABSOLUTE_HELP
+    ),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Change a client's web origins or refresh lifetimes; what is not given stays."""
+    config = settings()
+
+    async def work() -> Client | None:
+        async with transaction(config) as tx:
+            client = await tx.clients.get(client_id)
+            if client is None:
+                return None
+            changed = update_client(
+                client,
+                web_origins=web_origin or None,
+                origins_from_redirect_uris=origins_from_redirect_uris,
+                refresh_sliding_lifetime=refresh_sliding,
+                refresh_absolute_lifetime=refresh_absolute,
+            )
+            await tx.clients.update(changed)
+            await tx.audit.record(Event.CLIENT_UPDATED, now(), client_id=client_id)
+            return changed
+
+    try:
+        client = run(work)
+    except RegistrationError as exc:
+        fail(str(exc), 2)
+    if client is None:
+        fail(f"no client {client_id!r}")
+    view = client_view(client)
+    if as_json:
+        print_json(view)
+        return
+    print_fields(view)
+
+
+@app.command(context_settings=TAKES_AN_ID)
+def delete(client_id: str, yes: bool = YES_OPTION) -> None:
     """Delete a client, its grants and its consents."""
     config = settings()
+    confirm(f"Delete client {client_id} with its grants and consents?", yes)
 
     async def work() -> bool:
         async with transaction(config) as tx:

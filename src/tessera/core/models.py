@@ -71,6 +71,10 @@ class Client:
     `apis` are the identifiers (audiences) of the APIs it may get client_credentials
     tokens for (deny by default); `resource_server_for` those whose access tokens it
     may introspect, as that API's back end.
+
+    `web_origins` are the browser origins its scripts may call tessera from; None means
+    the origins of its redirect URIs (core.web_origins.allowed_origins). The refresh
+    lifetimes override the server's for its kind of client; None keeps the server's.
     """
 
     client_id: str
@@ -90,6 +94,9 @@ class Client:
     created_at: Timestamp = 0
     apis: frozenset[str] = frozenset()
     resource_server_for: frozenset[str] = frozenset()
+    web_origins: tuple[str, ...] | None = None
+    refresh_sliding_lifetime: int | None = None
+    refresh_absolute_lifetime: int | None = None
 
     @property
     def is_public(self) -> bool:
@@ -112,6 +119,11 @@ class User:
     name: str | None = None
     password_hash: str = field(default="", repr=False)
     created_at: Timestamp = 0
+    disabled_at: Timestamp | None = None
+
+    @property
+    def is_disabled(self) -> bool:
+        return self.disabled_at is not None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

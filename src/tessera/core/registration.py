@@ -8,23 +8,25 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
 from tessera.core.models import Api, ApiScope, AuthMethod, Client, GrantType, Timestamp, User
 from tessera.core.redirect_uri import InvalidRedirectURIValueError, validate_redirect_uri
+from tessera.core.scopes import is_scope_token
 from tessera.core.signing_algorithms import not_enabled
+from tessera.core.web_origins import InvalidWebOriginError, parse_web_origins
 from tessera.crypto.keys import Algorithm
 from tessera.crypto.passwords import MAX_PASSWORD_LENGTH, hash_password
 from tessera.crypto.tokens import SecretKind, digest, new_id, new_secret
 
-# RFC 6749 3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
-SCOPE_TOKEN = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]{1,128}")
 USERNAME = re.compile(r"[A-Za-z0-9._@+-]{1,100}")
 EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{1,63}")
 MAX_GRACE_SECONDS = 60
 DEFAULT_GRANT_TYPES = (GrantType.AUTHORIZATION_CODE, GrantType.REFRESH_TOKEN)
 MIN_PASSWORD_LENGTH = 8
+MIN_REFRESH_LIFETIME = 60
+MAX_REFRESH_LIFETIME = 315_360_000  # Ten years.
 
 
 class RegistrationError(ValueError):
@@ -53,6 +55,9 @@ def build_client(
     refresh_grace_seconds: int = 0,
     apis: Iterable[str] = (),
     resource_server_for: Iterable[str] = (),
+    web_origins: Iterable[str] | None = None,
+    refresh_sliding_lifetime: int | None = None,
+    refresh_absolute_lifetime: int | None = None,
     algorithms: Collection[Algorithm] = tuple(Algorithm),
 ) -> NewClient:
     """A new client with a generated id and, if confidential, a generated secret.
@@ -62,11 +67,13 @@ def build_client(
     `grant_types` a client gets the code flow with refresh tokens, except a resource
     server without redirect URIs, which only introspects and so gets no grant type.
     `apis` and `resource_server_for` are API identifiers; whether those APIs exist is
-    the store's to check (`ClientRepo.add`).
+    the store's to check (`ClientRepo.add`). Without `web_origins` the client's
+    browser origins are its redirect URIs' (core.web_origins); without refresh
+    lifetimes it has the server's for its kind.
 
     Raises:
-        RegistrationError: bad name, redirect URI, auth method or grant combination, or
-            an ID token algorithm that is not enabled.
+        RegistrationError: bad name, redirect URI, auth method or grant combination, an
+            ID token algorithm that is not enabled, a bad web origin or refresh lifetime.
     """
     name = name.strip()
     if not name or len(name) > 200:
@@ -107,6 +114,8 @@ def build_client(
     if id_token_alg not in algorithms:
         raise RegistrationError(f"ID token algorithm {not_enabled(id_token_alg, algorithms)}")
     scopes = None if allowed_scopes is None else frozenset(validate_scopes(allowed_scopes))
+    origins = None if web_origins is None else validate_web_origins(web_origins)
+    validate_refresh_lifetimes(refresh_sliding_lifetime, refresh_absolute_lifetime)
     secret = None if public else new_secret(SecretKind.CLIENT_SECRET)
     client = Client(
         client_id=new_id(16),
@@ -124,8 +133,77 @@ def build_client(
         created_at=now,
         apis=machine_apis,
         resource_server_for=served_apis,
+        web_origins=origins,
+        refresh_sliding_lifetime=refresh_sliding_lifetime,
+        refresh_absolute_lifetime=refresh_absolute_lifetime,
     )
     return NewClient(client=client, secret=secret, warnings=tuple(warnings))
+
+
+def update_client(
+    client: Client,
+    *,
+    web_origins: Iterable[str] | None = None,
+    origins_from_redirect_uris: bool = False,
+    refresh_sliding_lifetime: int | None = None,
+    refresh_absolute_lifetime: int | None = None,
+) -> Client:
+    """The client with what an operator changes after registration: its web origins
+    (replaced when given, or reset to its redirect URIs' origins) and its refresh
+    lifetimes (each replaced when given). What is not given stays.
+
+    Raises:
+        RegistrationError: a bad web origin or refresh lifetime, or web origins both
+            given and reset.
+    """
+    if web_origins is not None and origins_from_redirect_uris:
+        raise RegistrationError("give web origins or reset them to the redirect URIs', not both")
+    origins = client.web_origins
+    if origins_from_redirect_uris:
+        origins = None
+    elif web_origins is not None:
+        origins = validate_web_origins(web_origins)
+    sliding = client.refresh_sliding_lifetime
+    if refresh_sliding_lifetime is not None:
+        sliding = refresh_sliding_lifetime
+    absolute = client.refresh_absolute_lifetime
+    if refresh_absolute_lifetime is not None:
+        absolute = refresh_absolute_lifetime
+    validate_refresh_lifetimes(sliding, absolute)
+    return replace(
+        client,
+        web_origins=origins,
+        refresh_sliding_lifetime=sliding,
+        refresh_absolute_lifetime=absolute,
+    )
+
+
+def validate_web_origins(values: Iterable[str]) -> tuple[str, ...]:
+    """Web origins normalised as browsers send them (core.web_origins), deduplicated.
+
+    Raises:
+        RegistrationError: an origin is not scheme://host[:port] (see parse_web_origin).
+    """
+    try:
+        return parse_web_origins(values)
+    except InvalidWebOriginError as exc:
+        raise RegistrationError(str(exc)) from None
+
+
+def validate_refresh_lifetimes(sliding: int | None, absolute: int | None) -> None:
+    """A client's refresh lifetimes (None: the server's) in range, sliding within absolute.
+
+    Raises:
+        RegistrationError: a lifetime out of range, or the sliding one above the absolute.
+    """
+    for kind, value in (("sliding", sliding), ("absolute", absolute)):
+        if value is not None and not MIN_REFRESH_LIFETIME <= value <= MAX_REFRESH_LIFETIME:
+            raise RegistrationError(
+                f"refresh {kind} lifetime must be {MIN_REFRESH_LIFETIME} to "
+                f"{MAX_REFRESH_LIFETIME} seconds"
+            )
+    if sliding is not None and absolute is not None and sliding > absolute:
+        raise RegistrationError("refresh sliding lifetime must not exceed the absolute lifetime")
 
 
 def validate_scopes(names: Iterable[str]) -> list[str]:
@@ -136,7 +214,7 @@ def validate_scopes(names: Iterable[str]) -> list[str]:
     """
     result = list(dict.fromkeys(names))
     for name in result:
-        if not SCOPE_TOKEN.fullmatch(name):
+        if not is_scope_token(name):
             raise RegistrationError(f"scope {name!r} is not a valid scope token (RFC 6749 3.3)")
     return result
 
@@ -157,21 +235,39 @@ def build_user(
     """
     if not USERNAME.fullmatch(username):
         raise RegistrationError("username must be 1 to 100 letters, digits or . _ @ + - characters")
+    return User(
+        id=new_id(16),
+        username=username.lower(),
+        email=validate_email(email),
+        email_verified=email_verified,
+        name=name.strip() if name else None,
+        password_hash=hash_new_password(password),
+        created_at=now,
+    )
+
+
+def validate_email(email: str | None) -> str | None:
+    """An address as stored (lower case), or None for none.
+
+    Raises:
+        RegistrationError: not an address.
+    """
     if email is not None and not EMAIL.fullmatch(email):
         raise RegistrationError(f"email {email!r} is not a valid address")
+    return email.lower() if email else None
+
+
+def hash_new_password(password: str) -> str:
+    """The argon2id hash of a password an operator or a user chose.
+
+    Raises:
+        RegistrationError: too short or too long.
+    """
     if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
         raise RegistrationError(
             f"password must be {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters"
         )
-    return User(
-        id=new_id(16),
-        username=username.lower(),
-        email=email.lower() if email else None,
-        email_verified=email_verified,
-        name=name.strip() if name else None,
-        password_hash=hash_password(password),
-        created_at=now,
-    )
+    return hash_password(password)
 
 
 def build_api(

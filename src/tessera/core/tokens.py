@@ -9,11 +9,12 @@ Only pure builders live here; grants.base issues and stores.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from tessera.core.models import Client, Grant, Timestamp, User
+from tessera.core.scopes import format_scope
 
 Claims = dict[str, Any]
 ACCESS_TOKEN_TYPE = "at+jwt"
@@ -23,13 +24,46 @@ JTI_SEPARATOR = "."
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class RefreshLifetimes:
+    """A refresh token ends `sliding` seconds after it was issued unless it is used (and
+    rotated) before; a grant's refresh tokens all end `absolute` seconds after it was
+    made."""
+
+    sliding: int
+    absolute: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RefreshPolicy:
+    """The server's refresh lifetimes, for confidential and for public clients.
+
+    A public client's are shorter (OAuth 2.0 for Browser-Based Apps: a refresh token
+    kept by a page or an app has no secret behind it, so its lifetime bounds what a
+    stolen one is worth); a client may have its own (`clients create|update
+    --refresh-sliding-lifetime / --refresh-absolute-lifetime`).
+    """
+
+    confidential: RefreshLifetimes
+    public: RefreshLifetimes
+
+    def for_client(self, client: Client) -> RefreshLifetimes:
+        """The client's own lifetimes where it has them, else its kind's."""
+        kind = self.public if client.is_public else self.confidential
+        sliding, absolute = client.refresh_sliding_lifetime, client.refresh_absolute_lifetime
+        return RefreshLifetimes(
+            sliding=kind.sliding if sliding is None else sliding,
+            absolute=kind.absolute if absolute is None else absolute,
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class TokenPolicy:
     """The configured lifetimes, passed in from settings."""
 
     issuer: str
     access_token_lifetime: int
     id_token_lifetime: int
-    refresh_token_lifetime: int
+    refresh: RefreshPolicy
 
     @property
     def userinfo_url(self) -> str:
@@ -67,11 +101,6 @@ class TokenResponse:
         return body
 
 
-def format_scope(scope: Iterable[str]) -> str:
-    """RFC 6749 3.3 wire form, sorted so equal scopes read the same."""
-    return " ".join(sorted(scope))
-
-
 def build_jti(grant_id: str | None, random_part: str) -> str:
     """A token id that names its grant, or only random for grant-less tokens."""
     return random_part if grant_id is None else f"{grant_id}{JTI_SEPARATOR}{random_part}"
@@ -81,19 +110,6 @@ def grant_id_of(jti: str) -> str | None:
     """The grant a jti names, or None for a client_credentials token."""
     grant_id, separator, _ = jti.partition(JTI_SEPARATOR)
     return grant_id if separator else None
-
-
-def build_audience(
-    api_identifier: str | None, scope: frozenset[str], userinfo_url: str
-) -> str | list[str]:
-    """`aud`: the API asked for, plus the userinfo endpoint when openid was granted.
-
-    One audience is a string, several a list (both are RFC 7519 4.1.3).
-    """
-    audiences = [api_identifier] if api_identifier else []
-    if "openid" in scope:
-        audiences.append(userinfo_url)
-    return audiences[0] if len(audiences) == 1 else audiences
 
 
 def build_access_token_claims(

@@ -6,6 +6,7 @@ when it does, so the scope check covers the audience too.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 
 from tessera.core.access_tokens import RevocationListRepos, verify_access_token
@@ -25,6 +26,15 @@ class UserinfoRepos(RevocationListRepos, Protocol):
     def users(self) -> UserRepo: ...
 
 
+@dataclass(frozen=True, slots=True)
+class Userinfo:
+    """The claims, and the client the access token was issued to (whose web origins
+    may read them)."""
+
+    claims: Claims
+    client_id: str
+
+
 async def answer_userinfo_request(
     store: Transactions[UserinfoRepos],
     token: str,
@@ -32,7 +42,7 @@ async def answer_userinfo_request(
     keys: JWSVerifier,
     issuer: str,
     now: Timestamp,
-) -> Claims:
+) -> Userinfo:
     """`build_userinfo` in a transaction that only reads.
 
     Raises:
@@ -44,7 +54,7 @@ async def answer_userinfo_request(
 
 async def build_userinfo(
     token: str, keys: JWSVerifier, *, issuer: str, now: Timestamp, repos: UserinfoRepos
-) -> Claims:
+) -> Userinfo:
     """`sub` and the profile/email claims the token's scope releases.
 
     Raises:
@@ -57,4 +67,5 @@ async def build_userinfo(
     user = await repos.users.get(access.subject)
     if user is None:
         raise InvalidTokenError(detail="the user of the token no longer exists")
-    return {"sub": user.id, **build_profile_claims(user, access.scope)}
+    claims = {"sub": user.id, **build_profile_claims(user, access.scope)}
+    return Userinfo(claims, access.client_id)

@@ -1,8 +1,10 @@
-"""Clients (RFC 6749 2, RFC 7591 metadata) and their API access.
+"""Clients (RFC 6749 2, RFC 7591 metadata), their API access and their web origins.
 
 A client is read with its `client_api_access` rows in one statement (a LEFT JOIN: one
 row per access, or one row with NULLs), so a lookup stays one round trip and the
-cached client (store.lookups) always carries the access it was read with.
+cached client (store.lookups) always carries the access it was read with. The origins
+a client allows (core.web_origins.allowed_origins) are written beside it into
+`client_web_origins` whenever it is written, for the CORS preflight's indexed lookup.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from enum import StrEnum
 from itertools import groupby
 
 from tessera.core.models import AuthMethod, Client, GrantType
+from tessera.core.web_origins import allowed_origins
 from tessera.crypto.keys import Algorithm
 from tessera.store.engine import Connection, Row
 from tessera.store.errors import UnknownAPIError
@@ -21,7 +24,8 @@ from tessera.store.parsed import ParsedRows
 _COLUMNS = (
     "client_id, name, secret_hash, redirect_uris, post_logout_redirect_uris, grant_types, "
     "auth_method, auth_method_pinned, first_party, allowed_scopes, id_token_alg, "
-    "refresh_grace_seconds, created_at"
+    "refresh_grace_seconds, created_at, web_origins, refresh_sliding_seconds, "
+    "refresh_absolute_seconds"
 )
 _QUALIFIED = ", ".join(f"c.{name}" for name in _COLUMNS.split(", "))
 _SELECT = (
@@ -46,6 +50,7 @@ def _parse(rows: Sequence[Row]) -> Client:
         if each["access_kind"] is not None:
             access[each["access_kind"]].add(each["access_audience"])
     allowed = row["allowed_scopes"]
+    origins = row["web_origins"]
     return Client(
         client_id=row["client_id"],
         name=row["name"],
@@ -62,7 +67,20 @@ def _parse(rows: Sequence[Row]) -> Client:
         created_at=row["created_at"],
         apis=frozenset(access[AccessKind.CLIENT_CREDENTIALS]),
         resource_server_for=frozenset(access[AccessKind.RESOURCE_SERVER]),
+        web_origins=None if origins is None else tuple(json.loads(origins)),
+        refresh_sliding_lifetime=row["refresh_sliding_seconds"],
+        refresh_absolute_lifetime=row["refresh_absolute_seconds"],
     )
+
+
+def _browser_values(client: Client) -> dict[str, object]:
+    """The columns a client's update (core.registration.update_client) may change."""
+    origins = client.web_origins
+    return {
+        "web_origins": None if origins is None else json.dumps(list(origins)),
+        "refresh_sliding_seconds": client.refresh_sliding_lifetime,
+        "refresh_absolute_seconds": client.refresh_absolute_lifetime,
+    }
 
 
 def _values(rows: Sequence[Row]) -> Hashable:
@@ -87,7 +105,8 @@ class SQLClientRepo:
             f"INSERT INTO clients ({_COLUMNS}) VALUES (:client_id, :name, :secret_hash, "
             ":redirect_uris, :post_logout_redirect_uris, :grant_types, :auth_method, "
             ":auth_method_pinned, :first_party, :allowed_scopes, :id_token_alg, "
-            ":refresh_grace_seconds, :created_at)",
+            ":refresh_grace_seconds, :created_at, :web_origins, :refresh_sliding_seconds, "
+            ":refresh_absolute_seconds)",
             {
                 "client_id": client.client_id,
                 "name": client.name,
@@ -104,8 +123,10 @@ class SQLClientRepo:
                 "id_token_alg": client.id_token_alg.value,
                 "refresh_grace_seconds": client.refresh_grace_seconds,
                 "created_at": client.created_at,
+                **_browser_values(client),
             },
         )
+        await self._add_origins(client)
         for kind, audiences in (
             (AccessKind.CLIENT_CREDENTIALS, client.apis),
             (AccessKind.RESOURCE_SERVER, client.resource_server_for),
@@ -122,6 +143,36 @@ class SQLClientRepo:
         )
         if not added:
             raise UnknownAPIError(audience)
+
+    async def update(self, client: Client) -> bool:
+        count = await self._conn.execute(
+            "UPDATE clients SET web_origins = :web_origins, "
+            "refresh_sliding_seconds = :refresh_sliding_seconds, "
+            "refresh_absolute_seconds = :refresh_absolute_seconds "
+            "WHERE client_id = :client_id",
+            {"client_id": client.client_id, **_browser_values(client)},
+        )
+        if not count:
+            return False
+        await self._conn.execute(
+            "DELETE FROM client_web_origins WHERE client_id = :client_id",
+            {"client_id": client.client_id},
+        )
+        await self._add_origins(client)
+        return True
+
+    async def _add_origins(self, client: Client) -> None:
+        for origin in allowed_origins(client):
+            await self._conn.execute(
+                "INSERT INTO client_web_origins (origin, client_id) VALUES (:origin, :client_id)",
+                {"origin": origin, "client_id": client.client_id},
+            )
+
+    async def is_allowed_anywhere(self, origin: str) -> bool:
+        row = await self._conn.fetch_one(
+            "SELECT 1 FROM client_web_origins WHERE origin = :origin LIMIT 1", {"origin": origin}
+        )
+        return row is not None
 
     async def list(self) -> Sequence[Client]:
         rows = await self._conn.fetch_all(f"{_SELECT} {_ORDER}")

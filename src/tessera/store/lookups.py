@@ -116,6 +116,10 @@ class CachedClientRepo(SQLClientRepo):
         self._catalog.version.changed()
         await super().add(client)
 
+    async def update(self, client: Client) -> bool:
+        self._catalog.version.changed()
+        return await super().update(client)
+
     async def delete(self, client_id: str) -> bool:
         self._catalog.version.changed()
         return await super().delete(client_id)

@@ -55,6 +55,27 @@ clients = Table(
     Column("id_token_alg", String(10), nullable=False),
     Column("refresh_grace_seconds", Integer, nullable=False),
     Column("created_at", BigInteger, nullable=False),
+    Column("web_origins", Text, doc="JSON list; NULL: the origins of the redirect URIs"),
+    Column("refresh_sliding_seconds", Integer, doc="NULL: the server's setting"),
+    Column("refresh_absolute_seconds", Integer, doc="NULL: the server's setting"),
+    Column("previous_secret_hash", LargeBinary(32), doc="a rotated secret, during its overlap"),
+    Column("previous_secret_expires_at", BigInteger, doc="when the rotated secret stops"),
+)
+
+# The origins each client allows (core.web_origins.allowed_origins), kept beside the
+# client by the store so that a CORS preflight asks "does any client allow this origin"
+# in one indexed lookup. Deleting the client deletes its rows.
+client_web_origins = Table(
+    "client_web_origins",
+    metadata,
+    Column("origin", String(300), nullable=False),
+    Column(
+        "client_id",
+        String(64),
+        ForeignKey("clients.client_id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    PrimaryKeyConstraint("origin", "client_id"),
 )
 
 users = Table(
@@ -67,6 +88,7 @@ users = Table(
     Column("name", String(200)),
     Column("password_hash", Text, nullable=False),
     Column("created_at", BigInteger, nullable=False),
+    Column("disabled_at", BigInteger, doc="NULL: enabled"),
 )
 
 apis = Table(

@@ -34,6 +34,11 @@ async def read_client_request(request: Request) -> ClientRequest:
     return ClientRequest(params, credentials, client_ip(request))
 
 
+def named_client(asked: ClientRequest | None) -> str | None:
+    """The client a request is for, authenticated or not; None if none could be read."""
+    return None if asked is None else asked.credentials.client_id
+
+
 def refuse(request: Request, err: OAuthError, *, bearer_scope: str | None = None) -> Response:
     """Log why, then answer RFC 6749 5.2 JSON, or an RFC 6750 challenge for bearer_scope."""
     log.info(

@@ -7,6 +7,7 @@ from pathlib import Path
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from tessera.web.cors import preflight, public_preflight
 from tessera.web.endpoints import (
     authorize,
     discovery,
@@ -23,7 +24,8 @@ from tessera.web.ui import consent, login
 STATIC_DIR = Path(__file__).parent / "static"
 
 # Starlette tries the routes in order, one regular expression each: the requests every
-# flow makes come first.
+# flow makes come first. OPTIONS answers CORS preflights (web.cors), only where a
+# browser app calls.
 routes = [
     Route("/oauth/token", token.token, methods=["POST"]),
     Route("/authorize", authorize.authorize, methods=["GET", "POST"]),
@@ -35,6 +37,12 @@ routes = [
         methods=["GET"],
     ),
     Route("/.well-known/jwks.json", discovery.jwks, methods=["GET"]),
+    Route("/oauth/token", preflight("POST"), methods=["OPTIONS"]),
+    Route("/userinfo", preflight("GET, POST"), methods=["OPTIONS"]),
+    Route("/oauth/revoke", preflight("POST"), methods=["OPTIONS"]),
+    Route("/.well-known/openid-configuration", public_preflight, methods=["OPTIONS"]),
+    Route("/.well-known/oauth-authorization-server", public_preflight, methods=["OPTIONS"]),
+    Route("/.well-known/jwks.json", public_preflight, methods=["OPTIONS"]),
     Route("/healthz", discovery.healthz, methods=["GET"]),
     Route("/livez", probes.livez, methods=["GET"]),
     Route("/readyz", probes.readyz, methods=["GET"]),

@@ -27,7 +27,7 @@ from tessera.core.keyring import KeyRing
 from tessera.core.password_checks import PasswordCheckSlots, available_cores
 from tessera.core.policy import AuthorizationPolicy, ServerPolicy
 from tessera.core.rate_limits import RateLimits
-from tessera.core.tokens import TokenPolicy
+from tessera.core.tokens import RefreshLifetimes, RefreshPolicy, TokenPolicy
 from tessera.settings import Settings
 from tessera.store import Store
 
@@ -45,12 +45,22 @@ def build_key_policy(settings: Settings) -> KeyPolicy:
 
 def build_server_policy(settings: Settings) -> ServerPolicy:
     """Everything core takes from the settings, derived once (core.policy)."""
+    refresh = RefreshPolicy(
+        confidential=RefreshLifetimes(
+            sliding=settings.refresh_token_sliding_lifetime,
+            absolute=settings.refresh_token_absolute_lifetime,
+        ),
+        public=RefreshLifetimes(
+            sliding=settings.public_refresh_token_sliding_lifetime,
+            absolute=settings.public_refresh_token_absolute_lifetime,
+        ),
+    )
     return ServerPolicy(
         tokens=TokenPolicy(
             issuer=settings.issuer,
             access_token_lifetime=settings.access_token_lifetime,
             id_token_lifetime=settings.id_token_lifetime,
-            refresh_token_lifetime=settings.refresh_token_sliding_lifetime,
+            refresh=refresh,
         ),
         client_limits=RateLimits(
             window=settings.token_rate_limit_window,
@@ -61,7 +71,7 @@ def build_server_policy(settings: Settings) -> ServerPolicy:
             issuer=settings.issuer,
             codes=CodePolicy(
                 code_lifetime=settings.code_lifetime,
-                grant_lifetime=settings.refresh_token_absolute_lifetime,
+                refresh=refresh,
             ),
             interactions=InteractionPolicy(
                 lifetime=settings.interaction_lifetime,

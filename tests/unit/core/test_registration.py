@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from tessera.core.models import AuthMethod, GrantType
-from tessera.core.registration import RegistrationError, build_api, build_client, build_user
+from tessera.core.models import AuthMethod, Client, GrantType
+from tessera.core.registration import (
+    RegistrationError,
+    build_api,
+    build_client,
+    build_user,
+    update_client,
+)
 from tessera.crypto import passwords
 from tessera.crypto.keys import Algorithm
 from tessera.crypto.passwords import MAX_PASSWORD_LENGTH, PasswordMismatchError, verify_password
@@ -164,7 +172,7 @@ def test_a_longer_password_matches_nothing_and_is_never_hashed(
     ],
 )
 def test_bad_user_input_is_refused(kwargs: dict[str, str], message: str) -> None:
-    params = {"username": "bob", "password": "long enough", **kwargs}
+    params: dict[str, Any] = {"username": "bob", "password": "long enough", **kwargs}
     with pytest.raises(RegistrationError, match=message):
         build_user(now=NOW, **params)
 
@@ -222,3 +230,86 @@ def test_an_api_may_choose_only_an_enabled_signing_algorithm() -> None:
             signing_alg=Algorithm.ES256,
             algorithms=[Algorithm.RS256],
         )
+
+
+def test_a_client_registers_normalised_web_origins_and_refresh_lifetimes() -> None:
+    new = build_client(
+        name="SPA",
+        redirect_uris=["https://spa.test/cb"],
+        now=NOW,
+        public=True,
+        web_origins=["HTTPS://SPA.test:443", "https://spa.test"],
+        refresh_sliding_lifetime=3600,
+        refresh_absolute_lifetime=86400,
+    )
+    assert new.client.web_origins == ("https://spa.test",)
+    assert new.client.refresh_sliding_lifetime == 3600
+    assert new.client.refresh_absolute_lifetime == 86400
+
+
+def test_a_client_without_web_origins_keeps_none() -> None:
+    new = build_client(name="SPA", redirect_uris=["https://spa.test/cb"], now=NOW, public=True)
+    assert new.client.web_origins is None and new.client.refresh_sliding_lifetime is None
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"web_origins": ["https://spa.test/"]}, "must not have a path"),
+        ({"refresh_sliding_lifetime": 59}, "refresh sliding lifetime must be 60"),
+        ({"refresh_absolute_lifetime": 315_360_001}, "refresh absolute lifetime must be"),
+        (
+            {"refresh_sliding_lifetime": 7200, "refresh_absolute_lifetime": 3600},
+            "must not exceed the absolute",
+        ),
+    ],
+    ids=["origin", "sliding-short", "absolute-long", "sliding-over-absolute"],
+)
+def test_bad_browser_settings_are_refused(kwargs: dict[str, object], message: str) -> None:
+    params: dict[str, object] = {"name": "App", "redirect_uris": ["https://a.test/cb"], "now": NOW}
+    params.update(kwargs)
+    with pytest.raises(RegistrationError, match=message):
+        build_client(**params)  # type: ignore[arg-type]
+
+
+def _spa() -> Client:
+    return build_client(
+        name="SPA",
+        redirect_uris=["https://spa.test/cb"],
+        now=NOW,
+        public=True,
+        web_origins=["https://spa.test"],
+        refresh_absolute_lifetime=86400,
+    ).client
+
+
+def test_an_update_replaces_what_is_given_and_keeps_the_rest() -> None:
+    client = _spa()
+    changed = update_client(client, web_origins=["https://new.test"], refresh_sliding_lifetime=600)
+    assert changed.web_origins == ("https://new.test",)
+    assert changed.refresh_sliding_lifetime == 600
+    assert changed.refresh_absolute_lifetime == 86400
+    assert changed.client_id == client.client_id and changed.redirect_uris == client.redirect_uris
+    assert update_client(client) == client
+
+
+def test_an_update_can_return_to_the_redirect_uris_origins() -> None:
+    assert update_client(_spa(), origins_from_redirect_uris=True).web_origins is None
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (
+            {"web_origins": ["https://a.test"], "origins_from_redirect_uris": True},
+            "not both",
+        ),
+        ({"web_origins": ["http://a.test"]}, "http on a non-loopback host"),
+        ({"refresh_sliding_lifetime": 86401}, "must not exceed the absolute"),
+        ({"refresh_absolute_lifetime": 0}, "refresh absolute lifetime must be"),
+    ],
+    ids=["both", "origin", "sliding-over-stored-absolute", "absolute-zero"],
+)
+def test_a_bad_update_is_refused(kwargs: dict[str, object], message: str) -> None:
+    with pytest.raises(RegistrationError, match=message):
+        update_client(_spa(), **kwargs)  # type: ignore[arg-type]

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
-from tessera.core.models import Client, Grant, User
+from tessera.core.models import AuthMethod, Client, Grant, User
 from tessera.core.tokens import (
+    RefreshLifetimes,
+    RefreshPolicy,
     TokenPolicy,
     TokenResponse,
     build_access_token_claims,
-    build_audience,
     build_id_token_claims,
     build_jti,
     build_profile_claims,
-    format_scope,
     grant_id_of,
 )
 
@@ -22,7 +24,10 @@ POLICY = TokenPolicy(
     issuer="https://as.test",
     access_token_lifetime=86400,
     id_token_lifetime=36000,
-    refresh_token_lifetime=2_592_000,
+    refresh=RefreshPolicy(
+        confidential=RefreshLifetimes(sliding=2_592_000, absolute=31_536_000),
+        public=RefreshLifetimes(sliding=86_400, absolute=604_800),
+    ),
 )
 USER = User(id="u1", username="alice", email="alice@x.test", email_verified=True, name="Alice")
 CLIENT = Client(client_id="app", name="App", redirect_uris=("https://app.test/cb",))
@@ -41,21 +46,6 @@ GRANT = Grant(
     code_expires_at=NOW + 60,
     expires_at=NOW + 1000,
 )
-
-
-@pytest.mark.parametrize(
-    ("api", "scope", "expected"),
-    [
-        ("https://api.test", {"openid"}, ["https://api.test", "https://as.test/userinfo"]),
-        ("https://api.test", {"read"}, "https://api.test"),
-        (None, {"openid"}, "https://as.test/userinfo"),
-    ],
-    ids=["api-and-openid", "api-only", "openid-only"],
-)
-def test_audience_is_the_api_plus_userinfo_under_openid(
-    api: str | None, scope: set[str], expected: str | list[str]
-) -> None:
-    assert build_audience(api, frozenset(scope), POLICY.userinfo_url) == expected
 
 
 def test_jti_names_its_grant_and_only_then() -> None:
@@ -189,5 +179,21 @@ def test_token_response_repr_hides_the_tokens() -> None:
     assert "SECRET" not in text
 
 
-def test_scope_is_formatted_sorted() -> None:
-    assert format_scope({"openid", "email", "read:x"}) == "email openid read:x"
+CONFIDENTIAL = replace(CLIENT, auth_method=AuthMethod.CLIENT_SECRET_BASIC)
+
+
+@pytest.mark.parametrize(
+    ("client", "lifetimes"),
+    [
+        (CONFIDENTIAL, (2_592_000, 31_536_000)),
+        (CLIENT, (86_400, 604_800)),
+        (replace(CLIENT, refresh_sliding_lifetime=600), (600, 604_800)),
+        (replace(CONFIDENTIAL, refresh_absolute_lifetime=7200), (2_592_000, 7200)),
+    ],
+    ids=["confidential", "public", "public-own-sliding", "confidential-own-absolute"],
+)
+def test_a_clients_refresh_lifetimes_are_its_own_or_its_kinds(
+    client: Client, lifetimes: tuple[int, int]
+) -> None:
+    found = POLICY.refresh.for_client(client)
+    assert (found.sliding, found.absolute) == lifetimes

@@ -17,16 +17,18 @@ from tessera.core.errors import AccessDeniedError
 from tessera.core.models import Consent, Grant, Session, Timestamp
 from tessera.core.outcomes import Refused
 from tessera.core.ports import AuditRepo, ConsentRepo, GrantRepo
+from tessera.core.scopes import format_scope
+from tessera.core.tokens import RefreshPolicy
 from tessera.crypto.tokens import SecretKind, digest, new_id, new_secret
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CodePolicy:
-    """A code is redeemable for `code_lifetime` seconds; the grant it makes ends
-    `grant_lifetime` seconds after it was made, refreshed or not."""
+    """A code is redeemable for `code_lifetime` seconds; the grant it makes ends the
+    client's absolute refresh lifetime after it was made, refreshed or not."""
 
     code_lifetime: int
-    grant_lifetime: int
+    refresh: RefreshPolicy
 
 
 class ConsentRepos(Protocol):
@@ -61,7 +63,7 @@ async def issue_code(
         auth_time=session.auth_time,
         created_at=now,
         code_expires_at=now + policy.code_lifetime,
-        expires_at=now + policy.grant_lifetime,
+        expires_at=now + policy.refresh.for_client(request.client).absolute,
     )
     await grants.add(grant, digest(code))
     return code
@@ -103,7 +105,7 @@ async def _audit(
         now,
         user_id=user_id,
         client_id=request.client.client_id,
-        detail={"scope": " ".join(request.scope), "audience": consent_audience(request)},
+        detail={"scope": format_scope(request.scope), "audience": consent_audience(request)},
     )
 
 

@@ -1,4 +1,7 @@
-"""Discovery (OpenID Connect Discovery 1.0, RFC 8414), JWKS (RFC 7517) and health."""
+"""Discovery (OpenID Connect Discovery 1.0, RFC 8414), JWKS (RFC 7517) and health.
+
+The documents are public: any page may read them (web.cors.PUBLIC), a browser app's
+first call being the discovery document."""
 
 from __future__ import annotations
 
@@ -6,11 +9,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from tessera.core.metadata import build_authorization_server_metadata, build_openid_configuration
+from tessera.web.cors import PUBLIC
 from tessera.web.responses import json_response
 from tessera.web.runtime import runtime
 
 # Keys can change at rotation; resource servers refetch on an unknown kid anyway.
-_CACHEABLE = {"Cache-Control": "public, max-age=300"}
+_CACHEABLE = {"Cache-Control": "public, max-age=300", **PUBLIC}
 
 
 async def openid_configuration(request: Request) -> Response:
@@ -33,7 +37,7 @@ async def jwks(request: Request) -> Response:
     return Response(
         keyring.jwks_json,
         media_type="application/jwk-set+json",
-        headers={"Cache-Control": "public, max-age=60"},
+        headers={"Cache-Control": "public, max-age=60", **PUBLIC},
     )
 
 

@@ -1,5 +1,6 @@
 """POST /oauth/token (RFC 6749 3.2): an authenticated client runs a grant for tokens
-(core.token_endpoint)."""
+(core.token_endpoint); a browser app of the client's origins may read the answer
+(web.cors)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from starlette.responses import Response
 
 from tessera.core.errors import OAuthError
 from tessera.core.token_endpoint import answer_token_request
-from tessera.web.oauth import read_client_request, refuse
+from tessera.web import cors
+from tessera.web.oauth import named_client, read_client_request, refuse
 from tessera.web.responses import NO_STORE, json_response
 from tessera.web.runtime import runtime
 
@@ -16,6 +18,7 @@ from tessera.web.runtime import runtime
 async def token(request: Request) -> Response:
     rt = runtime(request)
     now = rt.now()
+    asked = None
     try:
         asked = await read_client_request(request)
         tokens = await answer_token_request(
@@ -26,6 +29,7 @@ async def token(request: Request) -> Response:
             limits=rt.policy.client_limits,
             now=now,
         )
+        response = json_response(tokens.body(), headers=NO_STORE)
     except OAuthError as err:
-        return refuse(request, err)
-    return json_response(tokens.body(), headers=NO_STORE)
+        response = refuse(request, err)
+    return await cors.for_client(request, response, named_client(asked))
