@@ -34,6 +34,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests $(wildcard bench)
 	$(BIN)/ruff format --check src tests $(wildcard bench)
 	$(BIN)/mypy src
+	$(BIN)/mypy tests
 	$(BIN)/lint-imports
 
 ## The sdist and the wheel in dist/, as a release ships them.

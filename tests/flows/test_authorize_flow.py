@@ -215,7 +215,7 @@ async def test_errors_after_the_redirect_uri_is_trusted_go_to_the_client(
 async def test_a_repeated_parameter_is_invalid_request_sent_to_the_client(
     client: httpx.AsyncClient, app_client: Client
 ) -> None:
-    query = list(request_params(app_client.client_id).items()) + [("scope", "openid")]
+    query = httpx.QueryParams(request_params(app_client.client_id)).add("scope", "openid")
     params = callback(await client.get("/authorize", params=query))
     assert params["error"] == "invalid_request" and params["state"] == "state-1"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tessera.core.models import AuthMethod
+from tessera.core.models import AuthMethod, GrantType
 from tessera.crypto.jwt import id_token_hash
 from tessera.crypto.keys import Algorithm
 from tessera.settings import Settings
@@ -154,7 +154,7 @@ async def test_without_an_api_the_audience_is_userinfo_and_lifetime_the_default(
 async def test_no_refresh_token_for_a_client_without_the_refresh_grant(
     client: httpx.AsyncClient, rt: Runtime, public: RegisteredClient, clock: Clock
 ) -> None:
-    code_only = await add_client(rt.store, public=True, grant_types=["authorization_code"])
+    code_only = await add_client(rt.store, public=True, grant_types=[GrantType.AUTHORIZATION_CODE])
     issued = await add_grant(rt.store, code_only, now=int(clock.now))
     body = (await redeem(client, issued, code_only.client_id)).json()
     assert "refresh_token" not in body and "id_token" in body

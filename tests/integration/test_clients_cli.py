@@ -55,9 +55,9 @@ def test_an_unknown_api_is_one_line_and_creates_nothing(tessera: TesseraServer) 
 
 
 def test_deleting_an_api_says_what_it_revoked(tessera: TesseraServer) -> None:
-    deleted = tessera.cli("apis", "delete", API).stdout.strip()
+    deleted = tessera.cli("apis", "delete", "--yes", API).stdout.strip()
     assert deleted == f"deleted API {API}: revoked 0 grant(s), forgot 0 consent(s)"
-    again = tessera.cli("apis", "delete", API, check=False)
+    again = tessera.cli("apis", "delete", "--yes", API, check=False)
     assert again.returncode == 1 and again.stderr.strip() == f"error: no API '{API}'"
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import schemathesis
@@ -55,6 +56,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TesseraServer]:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 def test_the_live_server_answers_as_documented(
-    case: schemathesis.Case, server: TesseraServer
+    case: schemathesis.Case[Any], server: TesseraServer
 ) -> None:
     case.call_and_validate(base_url=server.issuer, checks=CHECKS)

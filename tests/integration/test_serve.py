@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import time
 from collections.abc import Iterator
@@ -70,7 +69,7 @@ def test_cli_errors_are_one_line_and_non_zero(server: TesseraServer) -> None:
     missing = server.cli("clients", "show", "nope", check=False)
     assert missing.returncode == 1 and "no client" in missing.stderr
     # Ids are base64url: one starting with "-" is an id, not an unknown option.
-    for command in (("clients", "show"), ("clients", "delete"), ("keys", "retire")):
+    for command in (("clients", "show"), ("clients", "delete", "--yes"), ("keys", "retire")):
         dashed = server.cli(*command, "-_0DVEMe6yiH7SztbYeBm", check=False)
         lines = dashed.stderr.strip().splitlines()
         assert dashed.returncode == 1 and len(lines) == 1, dashed.stderr
@@ -106,7 +105,10 @@ def test_token_signed_with_current_key_verifies_with_published_jwks_across_rotat
     old_token = sign_jwt(claims, signing_key(old_kid))
 
     def published() -> list[dict[str, str]]:
-        return json.loads(httpx.get(f"{server.issuer}/.well-known/jwks.json").text)["keys"]
+        keys: list[dict[str, str]] = httpx.get(f"{server.issuer}/.well-known/jwks.json").json()[
+            "keys"
+        ]
+        return keys
 
     verify_jwt(
         old_token, build_key_set(published()), issuer=server.issuer, audience="x", typ=None, now=now

@@ -110,9 +110,9 @@ def is_compatible(expression: str) -> bool:
 def stated_by_metadata(name: str) -> tuple[str | None, set[str]]:
     """The distribution's License-Expression, if any, and every licence id it names."""
     metadata = importlib.metadata.distribution(name).metadata
-    expression = metadata.get("License-Expression")
+    expression = (metadata.get_all("License-Expression") or [None])[0]
     ids = licence_ids(expression) if expression else set()
-    field = (metadata.get("License") or "").strip()
+    field = ((metadata.get_all("License") or [None])[0] or "").strip()
     if field and "\n" not in field and len(field) < 60:
         ids |= licence_ids(LICENSE_FIELD_IDS.get(field, field))
     for classifier in metadata.get_all("Classifier") or []:

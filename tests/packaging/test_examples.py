@@ -88,7 +88,7 @@ def test_compose_runs_two_nodes_on_postgresql_behind_the_proxy_after_db_upgrade(
         assert services[node]["depends_on"] == {
             "migrate": {"condition": "service_completed_successfully"}
         }
-        assert "/healthz" in " ".join(services[node]["healthcheck"]["test"])
+        assert "/readyz" in " ".join(services[node]["healthcheck"]["test"])
     assert services["proxy"]["depends_on"] == {
         node: {"condition": "service_healthy"} for node in ("tessera-1", "tessera-2")
     }

@@ -11,15 +11,16 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
 import tessera
 from tessera.core.errors import InvalidGrantError, InvalidRequestError, InvalidScopeError
-from tessera.core.grants.base import parse_scope
 from tessera.core.pkce import validate_code_challenge, verify_code_verifier
 from tessera.core.registration import RegistrationError, build_user, validate_scopes
+from tessera.core.scopes import parse_scope
 from tessera.crypto.tokens import s256
 from tessera.settings import Settings
 
@@ -28,7 +29,7 @@ VERIFIER = "v" * 43
 
 
 def _user(**changes: str) -> None:
-    fields = {"username": "alice", "email": "alice@example.test", **changes}
+    fields: dict[str, Any] = {"username": "alice", "email": "alice@example.test", **changes}
     build_user(password="correct horse", now=0, **fields)
 
 
@@ -46,7 +47,7 @@ CHECKS: dict[str, tuple[Callable[[], object], type[Exception]]] = {
         lambda: verify_code_verifier(VERIFIER + "\n", s256(VERIFIER + "\n")),
         InvalidGrantError,
     ),
-    "log-level": (lambda: Settings(log_level="info\n"), ValidationError),
+    "log-level": (lambda: Settings.model_validate({"log_level": "info\n"}), ValidationError),
 }
 
 

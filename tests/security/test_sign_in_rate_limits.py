@@ -50,7 +50,7 @@ async def count(rt: Runtime, sql: str) -> int:
     async with rt.store.transaction() as tx:
         row = await tx.conn.fetch_one(sql)
     assert row is not None
-    return int(row[0])
+    return int(next(iter(row)))
 
 
 async def test_an_address_over_its_limit_gets_a_429_page_and_parks_nothing(

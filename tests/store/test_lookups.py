@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tessera.core.audit_events import Event
 from tessera.core.models import Api, ApiScope, AuthMethod, Client, GrantType
 from tessera.crypto.keys import Algorithm
 from tessera.store import Store, migrate
@@ -157,7 +158,7 @@ async def test_sqlite_lookups_skip_the_select_until_something_changes(
         await lookup(server)
     assert selects == []
     async with cli.transaction() as tx:
-        await tx.audit.record("unrelated.write", NOW)
+        await tx.audit.record(Event.LOGOUT, NOW)
     with selects_on(server) as selects:
         await lookup(server)
     assert len(selects) == 2  # Any other connection's commit invalidates (data_version).

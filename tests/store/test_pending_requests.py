@@ -54,6 +54,7 @@ async def test_a_parked_request_is_picked_up_once_with_its_id_token_hint(store: 
             client_ip="192.0.2.1",
             login_sid="sid-1",
         )
+    assert isinstance(interaction_id, str)  # Under no limit, never refused.
     async with store.transaction() as tx:
         pending = await load_pending(tx, interaction_id, NOW + 59, HINTS)
         assert pending.request == request and pending.login_sid == "sid-1"

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from tessera.core.audit_events import Event
 from tessera.core.login import CLIENT_IP_RULE, LOGIN_NAME_RULE, SOURCE_RULE
 from tessera.core.models import RefreshToken, Session
 from tessera.crypto.tokens import SecretKind, digest, new_secret
@@ -161,7 +162,7 @@ async def test_audit_events_older_than_the_retention_go(store: Store) -> None:
     retention = 90 * DAY
     async with store.transaction() as tx:
         for at in (NOW - retention - 1, NOW - retention - 1, NOW - retention, NOW):
-            await tx.audit.record("login.succeeded", at)
+            await tx.audit.record(Event.LOGIN_SUCCEEDED, at)
     assert "audit_events" not in await prune(store.database, NOW, POLICY)
     assert await count(store, "audit_events") == 4  # Retention 0 keeps everything.
     kept = dataclasses.replace(POLICY, audit_retention=retention, batch_size=2)
@@ -218,7 +219,7 @@ class _Counting:
 def test_no_throttle_counts_over_a_longer_window_than_pruning_assumes() -> None:
     def longest(setting: str) -> int:
         bounds = Settings.model_fields[setting].metadata
-        return max(bound.le for bound in bounds if hasattr(bound, "le"))
+        return int(max(bound.le for bound in bounds if hasattr(bound, "le")))
 
     windows = [
         SOURCE_RULE.window,

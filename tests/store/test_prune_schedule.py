@@ -12,7 +12,7 @@ from tessera.store import Store, prune_schedule as schedule_module
 from tessera.store.engine import Database
 from tessera.store.errors import StoreUnavailableError
 from tessera.store.leases import take_lease
-from tessera.store.prune import PrunePolicy
+from tessera.store.prune import PrunePolicy, prune
 from tessera.store.prune_schedule import PruneSchedule
 from tests.conftest import Clock
 
@@ -54,7 +54,7 @@ async def test_a_failed_turn_is_logged_and_the_next_one_prunes(
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    real_prune = schedule_module.prune
+    real_prune = prune
     turns: list[str] = []
 
     async def failing_once(database: Database, now: int, policy: PrunePolicy) -> dict[str, int]:

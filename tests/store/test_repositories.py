@@ -8,6 +8,7 @@ from dataclasses import replace
 
 import pytest
 
+from tessera.core.audit_events import Event
 from tessera.core.keyring import new_stored_key
 from tessera.core.models import (
     Api,
@@ -398,12 +399,21 @@ async def test_concurrent_lease_takers_get_one_lease(store: Store) -> None:
     assert sorted(await asyncio.gather(*(take() for _ in range(5)))) == [False] * 4 + [True]
 
 
+EVENTS = [
+    Event.LOGIN_FAILED,
+    Event.LOGIN_SUCCEEDED,
+    Event.CONSENT_GRANTED,
+    Event.TOKEN_ISSUED,
+    Event.LOGOUT,
+]
+
+
 async def test_audit_tail_returns_latest_in_order(store: Store) -> None:
     async with store.transaction() as tx:
-        for i in range(5):
-            await tx.audit.record(f"e{i}", NOW + i, user_id="u", detail={"n": str(i)})
+        for i, event in enumerate(EVENTS):
+            await tx.audit.record(event, NOW + i, user_id="u", detail={"n": str(i)})
         events = await tx.audit.tail(3)
-    assert [e.event for e in events] == ["e2", "e3", "e4"]
+    assert [e.event for e in events] == EVENTS[2:]
     assert events[0].detail == {"n": "2"} and events[0].user_id == "u"
 
 

@@ -3,6 +3,7 @@ observes, reads and writes, on both engines, and nothing once its block has ende
 
 from __future__ import annotations
 
+from tessera.core.audit_events import Event
 from tessera.store import Store
 
 
@@ -15,7 +16,7 @@ async def test_an_observer_sees_each_statement_sent_while_it_observes(
         await tx.conn.fetch_one("SELECT 1 AS before")
     with store.database.observe(seen.append):
         async with store.transaction() as tx:
-            await tx.audit.record("observed.write", 1_800_000_000)
+            await tx.audit.record(Event.LOGOUT, 1_800_000_000)
             await tx.conn.fetch_all("SELECT 2 AS inside")
         async with store.read_transaction() as tx:
             await tx.conn.fetch_one("SELECT 3 AS read")

@@ -20,7 +20,7 @@ async def test_the_serving_connection_never_checkpoints_inside_a_commit(tmp_path
     try:
         async with database.transaction() as conn:
             row = await conn.fetch_one("PRAGMA wal_autocheckpoint")
-        assert row is not None and row[0] == 0
+        assert row is not None and row["wal_autocheckpoint"] == 0
     finally:
         await database.close()
 

@@ -76,11 +76,12 @@ async def add_app(
 def request_params(
     client_id: str,
     pkce: PKCE | None = None,
+    /,
     *,
     scope: str | None = SCOPE,
     audience: str | None = API_ID,
     state: str | None = "state-1",
-    redirect_uri: str = REDIRECT_URI,
+    redirect_uri: str | None = REDIRECT_URI,
     **extra: str | None,
 ) -> dict[str, str]:
     """The seed's authorization request, with any parameter changed or dropped (None)."""

@@ -57,6 +57,11 @@ class PostgresCluster:
             "UTF8",
             "--no-instructions",
         )
+        self.resume()
+
+    def resume(self) -> None:
+        """Start the initialised cluster (again, after `pause`) and wait until it accepts
+        connections."""
         options = (
             f"-c listen_addresses=127.0.0.1 -c port={self.port} "
             f"-c unix_socket_directories={self.root} -c fsync=off "
@@ -102,6 +107,10 @@ class PostgresCluster:
             text=True,
             timeout=60,
         )
+
+    def pause(self) -> None:
+        """Stop the server and keep its data, as an outage would; `resume` starts it."""
+        self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-t", "20", "stop")
 
     def stop(self) -> None:
         """Stop the cluster and delete it; a postmaster that does not stop in time is killed.

@@ -8,6 +8,8 @@ import typer
 
 from tessera.cli.common import (
     JSON_OPTION,
+    YES_OPTION,
+    confirm,
     fail,
     iso_time,
     now,
@@ -107,10 +109,11 @@ def list_apis(as_json: bool = JSON_OPTION) -> None:
 
 
 @app.command()
-def delete(identifier: str) -> None:
+def delete(identifier: str, yes: bool = YES_OPTION) -> None:
     """Delete an API: revoke the grants and forget the consents given for it, and take
     every client's access to it away."""
     config = settings()
+    confirm(f"Delete API {identifier} and revoke what was granted for it?", yes)
 
     async def work() -> DeletedApi | None:
         async with transaction(config) as tx:

@@ -9,6 +9,8 @@ import typer
 from tessera.cli.common import (
     JSON_OPTION,
     TAKES_AN_ID,
+    YES_OPTION,
+    confirm,
     fail,
     iso_time,
     now,
@@ -256,9 +258,10 @@ def update(
 
 
 @app.command(context_settings=TAKES_AN_ID)
-def delete(client_id: str) -> None:
+def delete(client_id: str, yes: bool = YES_OPTION) -> None:
     """Delete a client, its grants and its consents."""
     config = settings()
+    confirm(f"Delete client {client_id} with its grants and consents?", yes)
 
     async def work() -> bool:
         async with transaction(config) as tx:

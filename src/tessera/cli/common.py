@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import getpass
 import json
 import sys
 import time
@@ -38,6 +39,30 @@ def fail(message: str, code: int = 1) -> NoReturn:
     """Print one line to stderr and exit non-zero."""
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code)
+
+
+def cli_actor() -> str:
+    """Who the audit log names for a change made with the CLI: the OS user."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # No name for the uid (a bare container).
+        return "cli"
+
+
+def confirm(question: str, yes: bool) -> None:
+    """Go on only if `--yes` was given or a person at a terminal agrees.
+
+    Off a terminal (a script), a missing `--yes` is an error rather than a hanging prompt.
+    """
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        fail(f"{question} Pass --yes to confirm.", 2)
+    if not typer.confirm(question):
+        fail("nothing was changed")
+
+
+YES_OPTION = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation.")
 
 
 def warn(message: str) -> None:

@@ -9,17 +9,26 @@ revocation list or its grant was revoked: the jti names the grant (core.tokens).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from tessera.core.errors import InvalidRequestError, InvalidTokenError, MissingTokenError
+from tessera.core.errors import (
+    InvalidRequestError,
+    InvalidScopeError,
+    InvalidTokenError,
+    MissingTokenError,
+)
 from tessera.core.models import Timestamp
 from tessera.core.ports import AccessTokenRevocationRepo, GrantRepo
+from tessera.core.scopes import parse_scope
 from tessera.core.tokens import ACCESS_TOKEN_TYPE, grant_id_of
+from tessera.crypto.bearer import MalformedCredentialsError, bearer_credentials
 from tessera.crypto.jws import JWSVerifier
 from tessera.crypto.jwt import JWTError
 
 MAX_TOKEN_LENGTH = 8192
+MALFORMED_HEADER = "The Authorization header is not one Bearer token."
 
 
 class RevocationListRepos(Protocol):
@@ -43,25 +52,25 @@ class AccessToken:
     claims: dict[str, Any] = field(repr=False)
 
 
-def parse_bearer_token(authorization: str | None, form_token: str | None) -> str:
-    """The access token of a request.
+def parse_bearer_token(authorization: Sequence[str], form_token: str | None) -> str:
+    """The access token of a request: from its Authorization header values (the
+    grammar of crypto.bearer, which resource servers share) or its form body.
 
     Raises:
         MissingTokenError: no Bearer credentials at all.
-        InvalidRequestError: the token is sent twice, empty or oversized.
+        InvalidRequestError: a malformed header, a token sent twice, or one too long.
     """
-    if authorization is None:
-        if form_token is None:
-            raise MissingTokenError(detail="no access token")
-        return form_token
-    scheme, _, token = authorization.strip().partition(" ")
-    if scheme.lower() != "bearer":
-        raise MissingTokenError(detail="Authorization is not Bearer")
-    token = token.strip()
-    if form_token is not None:
+    try:
+        header_token = bearer_credentials(authorization)
+    except MalformedCredentialsError as exc:
+        raise InvalidRequestError(MALFORMED_HEADER, detail=str(exc)) from None
+    if header_token is not None and form_token is not None:
         raise InvalidRequestError("Send the access token once: in the header or the body.")
-    if not token or len(token) > MAX_TOKEN_LENGTH:
-        raise InvalidRequestError("The Bearer access token is empty or too long.")
+    token = header_token or form_token
+    if token is None:
+        raise MissingTokenError(detail="no access token")
+    if len(token) > MAX_TOKEN_LENGTH:
+        raise InvalidRequestError("The Bearer access token is too long.")
     return token
 
 
@@ -82,11 +91,15 @@ def decode_access_token(
     jti, sub, client_id, scope = (claims.get(n) for n in ("jti", "sub", "client_id", "scope"))
     if not all(isinstance(value, str) for value in (jti, sub, client_id, scope)):
         raise InvalidTokenError(detail="access token lacks jti, sub, client_id or scope")
+    try:
+        names = parse_scope(str(scope))
+    except InvalidScopeError:
+        raise InvalidTokenError(detail="access token scope is malformed") from None
     return AccessToken(
         jti=str(jti),
         subject=str(sub),
         client_id=str(client_id),
-        scope=frozenset(str(scope).split()),
+        scope=frozenset(names),
         expires_at=int(claims["exp"]),
         claims=claims,
     )

@@ -14,11 +14,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from tessera.core.audience import requested_audience, resolve_api
 from tessera.core.errors import (
     InvalidRedirectURIError,
     InvalidRequestError,
     InvalidScopeError,
-    InvalidTargetError,
     RequestNotSupportedError,
     RequestURINotSupportedError,
     UnauthorizedClientError,
@@ -39,7 +39,7 @@ from tessera.core.params import MAX_VALUE_LENGTH, parse_params, require
 from tessera.core.pkce import validate_code_challenge
 from tessera.core.ports import ApiRepo, ClientRepo
 from tessera.core.redirect_uri import match_redirect_uri
-from tessera.core.registration import SCOPE_TOKEN
+from tessera.core.scopes import parse_scope
 
 # A max_age beyond ten years is not a policy anyone means; it also bounds the integer.
 MAX_AGE_LIMIT = 315_360_000
@@ -142,7 +142,7 @@ async def parse_authorization_request(
             validate_authorization_request.
     """
     params = parse_params(pairs)
-    identifier = params.get("audience") or params.get("resource")
+    identifier = requested_audience(params)
     api = await apis.get_by_identifier(identifier) if identifier else None
     token = params.get("id_token_hint")
     hint = hints.verify(token, now) if token is not None else None
@@ -180,7 +180,9 @@ def validate_authorization_request(
     challenge = validate_code_challenge(
         params.get("code_challenge"), params.get("code_challenge_method")
     )
-    validate_audience(params, api)
+    identifier = requested_audience(params)
+    if identifier is not None:
+        resolve_api(identifier, api)
     if (hint.token if hint else None) != params.get("id_token_hint"):
         raise InvalidRequestError(INVALID_HINT, detail="the id_token_hint was not verified")
     return AuthorizationRequest(
@@ -204,21 +206,6 @@ def _reject_request_objects(params: Mapping[str, str]) -> None:
         raise RequestURINotSupportedError()
 
 
-def validate_audience(params: Mapping[str, str], api: Api | None) -> None:
-    """`audience` (Auth0 style) or `resource` (RFC 8707) must name the registered `api`.
-
-    Raises:
-        InvalidRequestError: both are sent and differ.
-        InvalidTargetError: one is sent and no API has that identifier.
-    """
-    audience, resource = params.get("audience"), params.get("resource")
-    if audience and resource and audience != resource:
-        raise InvalidRequestError("audience and resource name different APIs; send one.")
-    identifier = audience or resource
-    if identifier is not None and (api is None or api.identifier != identifier):
-        raise InvalidTargetError(detail=f"no API has the identifier {identifier!r}")
-
-
 def validate_scope(raw: str | None, client: Client, api: Api | None) -> tuple[str, ...]:
     """The requested scopes in request order, without repeats.
 
@@ -229,11 +216,9 @@ def validate_scope(raw: str | None, client: Client, api: Api | None) -> tuple[st
     Raises:
         InvalidScopeError: see above.
     """
-    names = tuple(dict.fromkeys(raw.split())) if raw else ()
+    names = parse_scope(raw) if raw else ()
     defined = OIDC_SCOPES.keys() | (api.scope_names() if api else frozenset())
     for name in names:
-        if not SCOPE_TOKEN.fullmatch(name):
-            raise InvalidScopeError("A scope is malformed.")
         if name not in defined:
             # The name is the sender's: it goes to the log, not into the description.
             raise InvalidScopeError("A requested scope is not defined.", detail=f"scope {name}")

@@ -28,7 +28,7 @@ from tessera.core.models import Client, Timestamp
 from tessera.core.params import require
 from tessera.core.ports import RefreshTokenRepo, Transactions
 from tessera.core.rate_limits import AdmissionRepos, RateLimits, authenticate_and_count
-from tessera.core.tokens import format_scope
+from tessera.core.scopes import format_scope
 from tessera.crypto.jws import JWSVerifier
 from tessera.crypto.tokens import SecretKind, digest
 

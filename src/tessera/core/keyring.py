@@ -8,11 +8,11 @@ bound DESIGN.md's scale section promises. How keys change state is core.key_rota
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
+from typing import Protocol
 
 from joserfc.jwk import KeySet
 
 from tessera.core.models import KeyState, StoredKey, Timestamp
-from tessera.core.ports import KeyRepo
 from tessera.core.signing_algorithms import not_enabled
 from tessera.crypto.jws import JWSVerifier
 from tessera.crypto.jwt import build_key_set
@@ -25,6 +25,20 @@ from tessera.crypto.keys import (
     open_private_key,
     seal_private_key,
 )
+
+
+class KeyLister(Protocol):
+    """What reading the keys needs of core.ports.KeyRepo."""
+
+    async def list(self, *, include_retired: bool = False) -> Sequence[StoredKey]:
+        """Keys, newest first; retired ones only when asked."""
+
+
+class KeyAdder(KeyLister, Protocol):
+    """What creating missing keys needs of core.ports.KeyRepo."""
+
+    async def add(self, key: StoredKey) -> bool:
+        """Insert a key; False if its algorithm already has one in that state."""
 
 
 class NoSigningKeyError(Exception):
@@ -49,7 +63,7 @@ def new_stored_key(
 
 
 async def ensure_current_keys(
-    keys: KeyRepo, algorithms: Iterable[Algorithm], secret_key: str, now: Timestamp
+    keys: KeyAdder, algorithms: Iterable[Algorithm], secret_key: str, now: Timestamp
 ) -> list[StoredKey]:
     """Create a current key for every algorithm that lacks one; return the keys this
     call created (not those another node, starting at the same moment, added first)."""
@@ -89,7 +103,7 @@ class KeyRing:
     def is_stale(self, now: float) -> bool:
         return self._loaded_at is None or now - self._loaded_at >= self._ttl
 
-    async def load(self, keys: KeyRepo, now: float) -> None:
+    async def load(self, keys: KeyLister, now: float) -> None:
         """Reread the key list; only keys not seen before are decrypted and parsed.
 
         Raises:
@@ -119,6 +133,11 @@ class KeyRing:
         self.jwks_json = jwks_document(public)
         self.verification_keys = build_key_set(public)
         self.verifier = JWSVerifier(self.verification_keys)
+
+    def unsigned_algorithms(self) -> tuple[Algorithm, ...]:
+        """The enabled algorithms this ring has no current key for: a node that cannot
+        sign one of them is not ready to serve (the readiness probe)."""
+        return tuple(alg for alg in self._algorithms if alg not in self._current)
 
     def current(self, alg: Algorithm) -> SigningKey:
         """The key that signs new tokens with `alg`.

@@ -28,6 +28,7 @@ The cost is that an account with an email has two login names' budgets.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from typing import Protocol
@@ -43,6 +44,12 @@ from tessera.crypto.passwords import (
     verify_password,
 )
 from tessera.crypto.tokens import digest
+
+# Throttle keys: a login name (digested) from one address, and from anywhere; the
+# lease held while one of its passwords is checked.
+SOURCE_KEY = "login-source:"
+NAME_KEY = "login-name:"
+CHECK_KEY = "login-check:"
 
 
 class LoginRepos(Protocol):
@@ -127,9 +134,9 @@ class LoginAttempt:
     @property
     def keys(self) -> tuple[tuple[str, ThrottleRule], ...]:
         return (
-            (f"login-source:{self.client_ip}:{self.name}", SOURCE_RULE),
+            (f"{SOURCE_KEY}{self.client_ip}:{self.name}", SOURCE_RULE),
             (self.ip_key, CLIENT_IP_RULE),
-            (f"login-name:{self.name}", LOGIN_NAME_RULE),
+            (f"{NAME_KEY}{self.name}", LOGIN_NAME_RULE),
         )
 
     @property
@@ -138,7 +145,21 @@ class LoginAttempt:
 
     @property
     def lease_key(self) -> str:
-        return f"login-check:{self.name}"
+        return f"{CHECK_KEY}{self.name}"
+
+
+async def forget_failures(throttles: ThrottleRepo, logins: Iterable[str]) -> int:
+    """Clear what the throttle holds against these login names, from every address:
+    counts, blocks and the check lease (an operator's unlock). The counters of the
+    addresses themselves stay: they are about an address, not an account. How many
+    keys were cleared."""
+    cleared = 0
+    for login in logins:
+        name = _login_name(login)
+        cleared += await throttles.reset_matching(SOURCE_KEY, f":{name}")
+        for key in (NAME_KEY, CHECK_KEY):
+            cleared += await throttles.reset_matching(f"{key}{name}", "")
+    return cleared
 
 
 def _login_name(login: str) -> str:
@@ -233,11 +254,15 @@ def check_password(user: User | None, password: str) -> VerifiedPassword | None:
     return VerifiedPassword(user, rehash)
 
 
-async def record_failure(repos: LoginRepos, attempt: LoginAttempt, now: Timestamp) -> int:
+async def record_failure(
+    repos: LoginRepos, attempt: LoginAttempt, now: Timestamp, *, reason: str | None = None
+) -> int:
     """Finish a failed attempt (begin_attempt has counted it); return how many seconds
-    the next one must wait (0: none)."""
+    the next one must wait (0: none). `reason` is for the audit log, which otherwise
+    tells an unknown login from a wrong password."""
     await repos.throttles.release(attempt.lease_key, attempt.lease_until)
-    reason = "unknown_login" if attempt.user is None else "wrong_password"
+    if reason is None:
+        reason = "unknown_login" if attempt.user is None else "wrong_password"
     await _audit(repos, Event.LOGIN_FAILED, attempt, now, reason=reason)
     return attempt.failure_wait
 

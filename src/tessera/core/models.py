@@ -119,6 +119,11 @@ class User:
     name: str | None = None
     password_hash: str = field(default="", repr=False)
     created_at: Timestamp = 0
+    disabled_at: Timestamp | None = None
+
+    @property
+    def is_disabled(self) -> bool:
+        return self.disabled_at is not None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -107,7 +107,19 @@ class UserRepo(Protocol):
         """All users, oldest first."""
 
     async def set_password_hash(self, user_id: str, password_hash: str) -> None:
-        """Replace a password hash (rehash on login with stronger parameters)."""
+        """Replace a password hash (rehash on login, or an operator's new password)."""
+
+    async def update_profile(self, user: User) -> bool:
+        """Store the user's email, email_verified and name; False if there is no such
+        user. Raises DuplicateError if the email is another user's."""
+
+    async def set_disabled(self, user_id: str, disabled_at: Timestamp | None) -> bool:
+        """Disable the user from `disabled_at`, or enable them (None); False if there is
+        no such user."""
+
+    async def delete(self, user_id: str) -> bool:
+        """Delete the user with their sessions, grants (and so their refresh tokens) and
+        consents; False if there was no such user."""
 
 
 class ApiRepo(Protocol):
@@ -182,6 +194,12 @@ class GrantRepo(Protocol):
     async def revoke_for_audience(self, audience: str, now: Timestamp) -> int:
         """Revoke every unrevoked grant for this audience, in one statement; how many."""
 
+    async def revoke_for_user(
+        self, user_id: str, now: Timestamp, *, client_id: str | None = None
+    ) -> int:
+        """Revoke every unrevoked grant of the user (to one client, if named), in one
+        statement; how many."""
+
 
 class RefreshTokenRepo(Protocol):
     async def add(self, token: RefreshToken) -> None:
@@ -223,6 +241,9 @@ class SessionRepo(Protocol):
     async def delete(self, sid: str) -> None:
         """End a session (logout)."""
 
+    async def delete_for_user(self, user_id: str) -> int:
+        """End every session of the user; how many there were."""
+
 
 class ConsentRepo(Protocol):
     async def get(self, user_id: str, client_id: str, audience: str) -> Consent | None:
@@ -233,6 +254,12 @@ class ConsentRepo(Protocol):
 
     async def delete_for_audience(self, audience: str) -> int:
         """Forget every consent given for this audience; how many there were."""
+
+    async def list_for_user(self, user_id: str) -> Sequence[Consent]:
+        """Every consent the user has given, by client and audience."""
+
+    async def delete_for_client(self, user_id: str, client_id: str) -> int:
+        """Forget what the user consented to for this client (every audience); how many."""
 
 
 class InteractionRepo(Protocol):
@@ -271,6 +298,10 @@ class ThrottleRepo(Protocol):
 
     async def reset(self, key: str) -> None:
         """Forget the key's count (a successful login clears its account counter)."""
+
+    async def reset_matching(self, prefix: str, suffix: str) -> int:
+        """Forget every key that starts with `prefix` and ends with `suffix` (neither
+        holds `%` or `_`), counts and blocks alike; how many keys there were."""
 
     async def mark_refused(self, key: str, until: Timestamp) -> bool:
         """Note that the key's block ending at `until` has refused an event; True only

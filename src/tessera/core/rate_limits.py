@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from tessera.core.audit_events import Event
-from tessera.core.client_auth import ClientCredentials, ClientRequest, authenticate_client
+from tessera.core.client_auth import ClientRequest, authenticate_client
 from tessera.core.errors import InvalidClientError, SlowDownError
 from tessera.core.models import Client, Timestamp
 from tessera.core.outcomes import Refused, settle
@@ -68,7 +68,7 @@ class AdmissionRepos(CountingRepos, Protocol):
 async def authenticate_and_count(
     steps: Steps[AdmissionRepos], request: ClientRequest, limits: RateLimits, now: Timestamp
 ) -> Client:
-    """Authenticate the client and count the request, in a step of its own: on
+    """Authenticate the client, then count the request, in a step of its own: on
     PostgreSQL the counter's row stays locked until the step commits, and one address
     or client must not wait on another request's signing.
 
@@ -77,30 +77,32 @@ async def authenticate_and_count(
         InvalidClientError: authentication failed.
     """
     async with steps.step() as tx:
-        admitted = await admit(
-            tx, request.credentials, limits, client_ip=request.client_ip, now=now
-        )
+        try:
+            proven: Client | InvalidClientError = await authenticate_client(
+                request.credentials, tx.clients
+            )
+        except InvalidClientError as failed:
+            proven = failed
+        admitted = await admit(tx, proven, limits, client_ip=request.client_ip, now=now)
     return settle(admitted)
 
 
 async def admit(
-    repos: AdmissionRepos,
-    credentials: ClientCredentials,
+    repos: CountingRepos,
+    proven: Client | InvalidClientError,
     limits: RateLimits,
     *,
     client_ip: str,
     now: Timestamp,
 ) -> Client | Refused:
-    """The client the credentials prove, once the request is counted against it if it
-    is confidential, or else against its address; a refusal (over the limit, or the
-    authentication failed) is returned so that the count is kept."""
-    try:
-        client = await authenticate_client(credentials, repos.clients)
-    except InvalidClientError as failed:
+    """Count the request of an authenticated client, or of a failed authentication,
+    and let the client through if it is under its limit; a refusal (over the limit, or
+    the authentication failed) is returned so that the count is kept."""
+    if isinstance(proven, InvalidClientError):
         over = await _count(repos, None, limits, client_ip=client_ip, now=now)
-        return Refused(over or failed)
-    over = await _count(repos, client, limits, client_ip=client_ip, now=now)
-    return client if over is None else Refused(over)
+        return Refused(over or proven)
+    over = await _count(repos, proven, limits, client_ip=client_ip, now=now)
+    return proven if over is None else Refused(over)
 
 
 async def _count(

@@ -13,14 +13,13 @@ from urllib.parse import urlsplit
 
 from tessera.core.models import Api, ApiScope, AuthMethod, Client, GrantType, Timestamp, User
 from tessera.core.redirect_uri import InvalidRedirectURIValueError, validate_redirect_uri
+from tessera.core.scopes import is_scope_token
 from tessera.core.signing_algorithms import not_enabled
 from tessera.core.web_origins import InvalidWebOriginError, parse_web_origins
 from tessera.crypto.keys import Algorithm
 from tessera.crypto.passwords import MAX_PASSWORD_LENGTH, hash_password
 from tessera.crypto.tokens import SecretKind, digest, new_id, new_secret
 
-# RFC 6749 3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
-SCOPE_TOKEN = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]{1,128}")
 USERNAME = re.compile(r"[A-Za-z0-9._@+-]{1,100}")
 EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{1,63}")
 MAX_GRACE_SECONDS = 60
@@ -215,7 +214,7 @@ def validate_scopes(names: Iterable[str]) -> list[str]:
     """
     result = list(dict.fromkeys(names))
     for name in result:
-        if not SCOPE_TOKEN.fullmatch(name):
+        if not is_scope_token(name):
             raise RegistrationError(f"scope {name!r} is not a valid scope token (RFC 6749 3.3)")
     return result
 
@@ -236,21 +235,39 @@ def build_user(
     """
     if not USERNAME.fullmatch(username):
         raise RegistrationError("username must be 1 to 100 letters, digits or . _ @ + - characters")
+    return User(
+        id=new_id(16),
+        username=username.lower(),
+        email=validate_email(email),
+        email_verified=email_verified,
+        name=name.strip() if name else None,
+        password_hash=hash_new_password(password),
+        created_at=now,
+    )
+
+
+def validate_email(email: str | None) -> str | None:
+    """An address as stored (lower case), or None for none.
+
+    Raises:
+        RegistrationError: not an address.
+    """
     if email is not None and not EMAIL.fullmatch(email):
         raise RegistrationError(f"email {email!r} is not a valid address")
+    return email.lower() if email else None
+
+
+def hash_new_password(password: str) -> str:
+    """The argon2id hash of a password an operator or a user chose.
+
+    Raises:
+        RegistrationError: too short or too long.
+    """
     if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
         raise RegistrationError(
             f"password must be {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters"
         )
-    return User(
-        id=new_id(16),
-        username=username.lower(),
-        email=email.lower() if email else None,
-        email_verified=email_verified,
-        name=name.strip() if name else None,
-        password_hash=hash_password(password),
-        created_at=now,
-    )
+    return hash_password(password)
 
 
 def build_api(

@@ -9,11 +9,12 @@ Only pure builders live here; grants.base issues and stores.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from tessera.core.models import Client, Grant, Timestamp, User
+from tessera.core.scopes import format_scope
 
 Claims = dict[str, Any]
 ACCESS_TOKEN_TYPE = "at+jwt"
@@ -100,11 +101,6 @@ class TokenResponse:
         return body
 
 
-def format_scope(scope: Iterable[str]) -> str:
-    """RFC 6749 3.3 wire form, sorted so equal scopes read the same."""
-    return " ".join(sorted(scope))
-
-
 def build_jti(grant_id: str | None, random_part: str) -> str:
     """A token id that names its grant, or only random for grant-less tokens."""
     return random_part if grant_id is None else f"{grant_id}{JTI_SEPARATOR}{random_part}"
@@ -114,19 +110,6 @@ def grant_id_of(jti: str) -> str | None:
     """The grant a jti names, or None for a client_credentials token."""
     grant_id, separator, _ = jti.partition(JTI_SEPARATOR)
     return grant_id if separator else None
-
-
-def build_audience(
-    api_identifier: str | None, scope: frozenset[str], userinfo_url: str
-) -> str | list[str]:
-    """`aud`: the API asked for, plus the userinfo endpoint when openid was granted.
-
-    One audience is a string, several a list (both are RFC 7519 4.1.3).
-    """
-    audiences = [api_identifier] if api_identifier else []
-    if "openid" in scope:
-        audiences.append(userinfo_url)
-    return audiences[0] if len(audiences) == 1 else audiences
 
 
 def build_access_token_claims(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from tessera.core.models import Consent
 from tessera.store.engine import Connection
 
@@ -46,4 +48,27 @@ class SQLConsentRepo:
     async def delete_for_audience(self, audience: str) -> int:
         return await self._conn.execute(
             "DELETE FROM consents WHERE audience = :audience", {"audience": audience}
+        )
+
+    async def list_for_user(self, user_id: str) -> Sequence[Consent]:
+        rows = await self._conn.fetch_all(
+            "SELECT client_id, audience, scope, updated_at FROM consents "
+            "WHERE user_id = :user_id ORDER BY client_id, audience",
+            {"user_id": user_id},
+        )
+        return [
+            Consent(
+                user_id=user_id,
+                client_id=row["client_id"],
+                audience=row["audience"],
+                scope=frozenset(row["scope"].split()),
+                updated_at=row["updated_at"],
+            )
+            for row in rows
+        ]
+
+    async def delete_for_client(self, user_id: str, client_id: str) -> int:
+        return await self._conn.execute(
+            "DELETE FROM consents WHERE user_id = :user_id AND client_id = :client_id",
+            {"user_id": user_id, "client_id": client_id},
         )

@@ -114,14 +114,15 @@ class Database(ABC):
         return _ObservedConnection(conn, tuple(self._observers)) if self._observers else conn
 
     async def schema_revision(self) -> str | None:
-        """The Alembic revision the database is at, or None if it has no schema."""
+        """The Alembic revision the database is at, or None if it has no schema. A read
+        transaction: the readiness probe asks this while other requests write."""
         exists_sql = (
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
             if self.dialect == "sqlite"
             else "SELECT 1 FROM pg_tables WHERE tablename = 'alembic_version' "
             "AND schemaname = current_schema()"
         )
-        async with self.transaction() as conn:
+        async with self.read_transaction() as conn:
             if await conn.fetch_one(exists_sql) is None:
                 return None
             row = await conn.fetch_one("SELECT version_num FROM alembic_version")

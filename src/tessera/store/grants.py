@@ -88,6 +88,16 @@ class SQLGrantRepo:
             {"id": grant_id, "now": now},
         )
 
+    async def revoke_for_user(
+        self, user_id: str, now: Timestamp, *, client_id: str | None = None
+    ) -> int:
+        only_client = "" if client_id is None else " AND client_id = :client_id"
+        return await self._conn.execute(
+            "UPDATE grants SET revoked_at = :now "
+            f"WHERE user_id = :user_id AND revoked_at IS NULL{only_client}",
+            {"user_id": user_id, "now": now, "client_id": client_id},
+        )
+
     async def revoke_for_audience(self, audience: str, now: Timestamp) -> int:
         return await self._conn.execute(
             "UPDATE grants SET revoked_at = :now WHERE audience = :audience AND revoked_at IS NULL",

@@ -10,6 +10,7 @@ the CLI and the embedded database never load it.
 from __future__ import annotations
 
 import asyncio
+import functools
 from pathlib import Path
 
 from alembic import command
@@ -33,8 +34,10 @@ def _config() -> Config:
     return config
 
 
+@functools.cache
 def head_revision() -> str:
-    """The newest migration this version of tessera ships."""
+    """The newest migration this version of tessera ships (read once: the readiness
+    probe compares with it on every call)."""
     head = ScriptDirectory.from_config(_config()).get_current_head()
     assert head is not None  # The package always ships at least the initial migration.
     return head

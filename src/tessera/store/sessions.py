@@ -45,3 +45,8 @@ class SQLSessionRepo:
 
     async def delete(self, sid: str) -> None:
         await self._conn.execute("DELETE FROM sessions WHERE sid = :sid", {"sid": sid})
+
+    async def delete_for_user(self, user_id: str) -> int:
+        return await self._conn.execute(
+            "DELETE FROM sessions WHERE user_id = :user_id", {"user_id": user_id}
+        )

@@ -58,6 +58,8 @@ clients = Table(
     Column("web_origins", Text, doc="JSON list; NULL: the origins of the redirect URIs"),
     Column("refresh_sliding_seconds", Integer, doc="NULL: the server's setting"),
     Column("refresh_absolute_seconds", Integer, doc="NULL: the server's setting"),
+    Column("previous_secret_hash", LargeBinary(32), doc="a rotated secret, during its overlap"),
+    Column("previous_secret_expires_at", BigInteger, doc="when the rotated secret stops"),
 )
 
 # The origins each client allows (core.web_origins.allowed_origins), kept beside the
@@ -86,6 +88,7 @@ users = Table(
     Column("name", String(200)),
     Column("password_hash", Text, nullable=False),
     Column("created_at", BigInteger, nullable=False),
+    Column("disabled_at", BigInteger, doc="NULL: enabled"),
 )
 
 apis = Table(

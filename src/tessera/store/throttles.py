@@ -52,6 +52,13 @@ class SQLThrottleRepo:
     async def reset(self, key: str) -> None:
         await self._conn.execute("DELETE FROM throttles WHERE key = :key", {"key": key})
 
+    async def reset_matching(self, prefix: str, suffix: str) -> int:
+        if any(wildcard in prefix + suffix for wildcard in "%_"):
+            raise ValueError("a throttle key pattern holds no LIKE wildcard")
+        return await self._conn.execute(
+            "DELETE FROM throttles WHERE key LIKE :pattern", {"pattern": f"{prefix}%{suffix}"}
+        )
+
     async def mark_refused(self, key: str, until: Timestamp) -> bool:
         changed = await self._conn.execute(
             "UPDATE throttles SET reported_until = :until "

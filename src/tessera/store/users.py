@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from tessera.core.models import User
+from tessera.core.models import Timestamp, User
 from tessera.store.engine import Connection, Row
 
-_COLUMNS = "id, username, email, email_verified, name, password_hash, created_at"
+_COLUMNS = "id, username, email, email_verified, name, password_hash, created_at, disabled_at"
 
 
 def _user(row: Row) -> User:
@@ -19,6 +19,7 @@ def _user(row: Row) -> User:
         name=row["name"],
         password_hash=row["password_hash"],
         created_at=row["created_at"],
+        disabled_at=row["disabled_at"],
     )
 
 
@@ -42,7 +43,8 @@ class SQLUserRepo:
     async def add(self, user: User) -> None:
         await self._conn.execute(
             f"INSERT INTO users ({_COLUMNS}) VALUES "
-            "(:id, :username, :email, :email_verified, :name, :password_hash, :created_at)",
+            "(:id, :username, :email, :email_verified, :name, :password_hash, :created_at, "
+            ":disabled_at)",
             {
                 "id": user.id,
                 "username": user.username.lower(),
@@ -51,6 +53,7 @@ class SQLUserRepo:
                 "name": user.name,
                 "password_hash": user.password_hash,
                 "created_at": user.created_at,
+                "disabled_at": user.disabled_at,
             },
         )
 
@@ -63,3 +66,27 @@ class SQLUserRepo:
             "UPDATE users SET password_hash = :password_hash WHERE id = :id",
             {"id": user_id, "password_hash": password_hash},
         )
+
+    async def update_profile(self, user: User) -> bool:
+        count = await self._conn.execute(
+            "UPDATE users SET email = :email, email_verified = :email_verified, name = :name "
+            "WHERE id = :id",
+            {
+                "id": user.id,
+                "email": user.email.lower() if user.email else None,
+                "email_verified": user.email_verified,
+                "name": user.name,
+            },
+        )
+        return count > 0
+
+    async def set_disabled(self, user_id: str, disabled_at: Timestamp | None) -> bool:
+        count = await self._conn.execute(
+            "UPDATE users SET disabled_at = :disabled_at WHERE id = :id",
+            {"id": user_id, "disabled_at": disabled_at},
+        )
+        return count > 0
+
+    async def delete(self, user_id: str) -> bool:
+        count = await self._conn.execute("DELETE FROM users WHERE id = :id", {"id": user_id})
+        return count > 0

@@ -19,7 +19,11 @@ ISO_UTC = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
 COMMANDS_THAT_NEED_A_DATABASE = [
     ("clients", "list"),
     ("clients", "show", "some-client"),
-    ("clients", "delete", "some-client"),
+    ("clients", "delete", "some-client", "--yes"),
+    ("users", "show", "alice"),
+    ("users", "disable", "alice"),
+    ("users", "delete", "alice", "--yes"),
+    ("consents", "list", "alice"),
     ("clients", "create", "--name", "App", "--redirect-uri", "https://app.test/cb"),
     ("users", "list"),
     ("users", "create", "--username", "alice", "--password", "long enough password"),

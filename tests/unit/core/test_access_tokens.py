@@ -27,24 +27,32 @@ CLAIMS = {
 
 
 def test_header_token_and_body_token_are_read() -> None:
-    assert parse_bearer_token("Bearer abc.def", None) == "abc.def"
-    assert parse_bearer_token("bearer   abc ", None) == "abc"
-    assert parse_bearer_token(None, "abc") == "abc"
+    assert parse_bearer_token(["Bearer abc.def"], None) == "abc.def"
+    assert parse_bearer_token(["bearer   abc "], None) == "abc"
+    assert parse_bearer_token([], "abc") == "abc"
+    assert parse_bearer_token(["Basic YXBwOng="], "abc") == "abc"
 
 
-@pytest.mark.parametrize("authorization", [None, "Basic YXBwOng="], ids=["nothing", "basic"])
-def test_no_bearer_credentials_is_a_missing_token(authorization: str | None) -> None:
+@pytest.mark.parametrize("authorization", [[], ["Basic YXBwOng="]], ids=["nothing", "basic"])
+def test_no_bearer_credentials_is_a_missing_token(authorization: list[str]) -> None:
     with pytest.raises(MissingTokenError):
         parse_bearer_token(authorization, None)
 
 
 @pytest.mark.parametrize(
     ("authorization", "form_token"),
-    [("Bearer abc", "abc"), ("Bearer ", None), ("Bearer " + "a" * 8193, None)],
-    ids=["twice", "empty", "too-long"],
+    [
+        (["Bearer abc"], "abc"),
+        (["Bearer "], None),
+        (["Bearer a b"], None),
+        (["Bearer a", "Bearer b"], None),
+        (["Bearer " + "a" * 8193], None),
+        ([], "a" * 8193),
+    ],
+    ids=["twice", "empty", "two-tokens", "two-headers", "too-long", "too-long-in-body"],
 )
 def test_malformed_bearer_credentials_are_invalid_request(
-    authorization: str, form_token: str | None
+    authorization: list[str], form_token: str | None
 ) -> None:
     with pytest.raises(InvalidRequestError):
         parse_bearer_token(authorization, form_token)
@@ -65,8 +73,16 @@ def test_a_valid_access_token_decodes_to_its_claims() -> None:
         ({**CLAIMS, "iss": "https://evil.test"}, "at+jwt"),
         ({k: v for k, v in CLAIMS.items() if k != "jti"}, "at+jwt"),
         ({**CLAIMS, "scope": ["openid"]}, "at+jwt"),
+        ({**CLAIMS, "scope": "openid  read:x"}, "at+jwt"),
     ],
-    ids=["id-token-type", "expired", "other-issuer", "no-jti", "scope-not-a-string"],
+    ids=[
+        "id-token-type",
+        "expired",
+        "other-issuer",
+        "no-jti",
+        "scope-not-a-string",
+        "scope-malformed",
+    ],
 )
 def test_anything_else_is_invalid_token(claims: dict[str, object], typ: str) -> None:
     with pytest.raises(InvalidTokenError):

@@ -76,7 +76,7 @@ def test_the_tree_holds_the_web_layers_errors_too() -> None:
     assert CSRFError in set(error_classes())
 
 
-@pytest.mark.parametrize("cls", sorted(error_classes(), key=lambda cls: cls.__name__))
+@pytest.mark.parametrize("cls", sorted(error_classes(), key=str))
 def test_every_error_has_a_registered_code_and_a_default_description_in_the_charset(
     cls: type[OAuthError],
 ) -> None:

@@ -6,18 +6,15 @@ import pytest
 
 from tessera.core.errors import InvalidRequestError, InvalidScopeError, UnsupportedGrantTypeError
 from tessera.core.grants import GRANTS, parse_grant_type
-from tessera.core.grants.base import narrow_scope, parse_scope
+from tessera.core.grants.base import narrow_scope
 from tessera.core.grants.refresh_token import is_within_grace
-from tessera.core.metadata import build_authorization_server_metadata
 from tessera.core.models import GrantType
 
 GRANTED = frozenset({"openid", "profile", "offline_access", "read:x"})
 
 
-def test_every_grant_type_has_a_handler_and_discovery_lists_exactly_those() -> None:
+def test_every_grant_type_has_a_handler() -> None:
     assert set(GRANTS) == set(GrantType)
-    advertised = build_authorization_server_metadata("https://as.test")["grant_types_supported"]
-    assert advertised == [grant.value for grant in GRANTS]
 
 
 @pytest.mark.parametrize("grant_type", list(GrantType))
@@ -50,12 +47,6 @@ def test_a_narrower_scope_may_be_asked_for() -> None:
 def test_a_wider_scope_is_invalid_scope(requested: str) -> None:
     with pytest.raises(InvalidScopeError):
         narrow_scope(GRANTED, requested)
-
-
-@pytest.mark.parametrize("value", ["openid  read:x", " openid", 'read"x', "a\\b"])
-def test_malformed_scope_is_invalid_scope(value: str) -> None:
-    with pytest.raises(InvalidScopeError):
-        parse_scope(value)
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 from tessera.core.keyring import KeyRing, NoSigningKeyError, ensure_current_keys, new_stored_key
-from tessera.core.models import KeyState, StoredKey, Timestamp
+from tessera.core.models import KeyState, StoredKey
 from tessera.crypto.keys import Algorithm, KeyDecryptionError
 
 SECRET = "keyring-test-secret-key-0123456789abcdef"
@@ -26,9 +26,6 @@ class ListKeys:
     async def add(self, key: StoredKey) -> bool:
         self.keys.insert(0, key)
         return True
-
-    async def retire(self, kid: str, now: Timestamp) -> StoredKey | None:
-        raise NotImplementedError
 
 
 async def test_ensure_current_keys_creates_one_per_missing_algorithm() -> None:

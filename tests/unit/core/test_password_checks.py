@@ -7,7 +7,6 @@ import os
 
 import pytest
 
-from tessera.core import password_checks
 from tessera.core.password_checks import PasswordCheckSlots, available_cores
 
 
@@ -69,6 +68,6 @@ def test_the_cores_available_are_the_process_affinity() -> None:
 
 
 def test_without_affinity_the_cores_are_the_machine_cores(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delattr(password_checks.os, "sched_getaffinity")
-    monkeypatch.setattr(password_checks.os, "cpu_count", lambda: None)
+    monkeypatch.delattr(os, "sched_getaffinity")
+    monkeypatch.setattr(os, "cpu_count", lambda: None)
     assert available_cores() == 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tessera.core.models import AuthMethod, Client, GrantType
@@ -170,7 +172,7 @@ def test_a_longer_password_matches_nothing_and_is_never_hashed(
     ],
 )
 def test_bad_user_input_is_refused(kwargs: dict[str, str], message: str) -> None:
-    params = {"username": "bob", "password": "long enough", **kwargs}
+    params: dict[str, Any] = {"username": "bob", "password": "long enough", **kwargs}
     with pytest.raises(RegistrationError, match=message):
         build_user(now=NOW, **params)
 

@@ -13,11 +13,9 @@ from tessera.core.tokens import (
     TokenPolicy,
     TokenResponse,
     build_access_token_claims,
-    build_audience,
     build_id_token_claims,
     build_jti,
     build_profile_claims,
-    format_scope,
     grant_id_of,
 )
 
@@ -48,21 +46,6 @@ GRANT = Grant(
     code_expires_at=NOW + 60,
     expires_at=NOW + 1000,
 )
-
-
-@pytest.mark.parametrize(
-    ("api", "scope", "expected"),
-    [
-        ("https://api.test", {"openid"}, ["https://api.test", "https://as.test/userinfo"]),
-        ("https://api.test", {"read"}, "https://api.test"),
-        (None, {"openid"}, "https://as.test/userinfo"),
-    ],
-    ids=["api-and-openid", "api-only", "openid-only"],
-)
-def test_audience_is_the_api_plus_userinfo_under_openid(
-    api: str | None, scope: set[str], expected: str | list[str]
-) -> None:
-    assert build_audience(api, frozenset(scope), POLICY.userinfo_url) == expected
 
 
 def test_jti_names_its_grant_and_only_then() -> None:
@@ -194,10 +177,6 @@ def test_token_response_repr_hides_the_tokens() -> None:
         )
     )
     assert "SECRET" not in text
-
-
-def test_scope_is_formatted_sorted() -> None:
-    assert format_scope({"openid", "email", "read:x"}) == "email openid read:x"
 
 
 CONFIDENTIAL = replace(CLIENT, auth_method=AuthMethod.CLIENT_SECRET_BASIC)

@@ -40,7 +40,7 @@ class Keys:
 
 
 def _make_keys() -> Keys:
-    generated = {
+    generated: dict[str, RSAKey | ECKey | OKPKey] = {
         "rsa": RSAKey.generate_key(2048),
         "rsa2": RSAKey.generate_key(2048),
         "p256": ECKey.generate_key("P-256"),
@@ -91,7 +91,7 @@ KEY_SETS: dict[str, list[dict[str, Any]]] = {
 }
 # Per key set, (kid, signing key, alg) triples that verify: the base of most generated
 # tokens, so that acceptances are common and each change has something to break.
-_THUMBPRINT = KeySet.import_key_set({"keys": KEY_SETS["one-key-without-kid"]}).keys[0].kid  # type: ignore[typeddict-item]
+_THUMBPRINT = KeySet.import_key_set({"keys": KEY_SETS["one-key-without-kid"]}).keys[0].kid
 COHERENT: dict[str, list[tuple[str | None, str, str]]] = {
     "as-tessera-publishes": [
         ("k-rsa", "rsa", "RS256"),
@@ -241,7 +241,7 @@ def mutated(draw: st.DrawFn, token: str) -> str:
 @pytest.mark.parametrize("name", list(KEY_SETS))
 @pytest.mark.parametrize("algorithms", ALGORITHM_LISTS, ids=",".join)
 def test_fast_verifier_agrees_with_joserfc(name: str, algorithms: list[str]) -> None:
-    key_set = KeySet.import_key_set({"keys": KEY_SETS[name]})  # type: ignore[typeddict-item]
+    key_set = KeySet.import_key_set({"keys": KEY_SETS[name]})
     verifier = JWSVerifier(key_set, algorithms)
 
     @settings(max_examples=200, deadline=None)
@@ -254,7 +254,7 @@ def test_fast_verifier_agrees_with_joserfc(name: str, algorithms: list[str]) -> 
     agrees()
 
 
-TESSERA = KeySet.import_key_set({"keys": KEY_SETS["as-tessera-publishes"]})  # type: ignore[typeddict-item]
+TESSERA = KeySet.import_key_set({"keys": KEY_SETS["as-tessera-publishes"]})
 
 
 def _h(**fields: Any) -> bytes:

@@ -74,7 +74,7 @@ def test_invalid_request_is_400_and_invalid_token_401_with_their_codes() -> None
 def test_the_reason_stays_in_detail_and_out_of_every_header() -> None:
     error = InvalidTokenError("kid abc unknown")
     assert error.detail == "kid abc unknown"
-    assert "kid" not in error.challenge() + str(error.body())
+    assert "kid" not in str(error.challenge()) + str(error.body())
 
 
 def test_insufficient_scope_is_403_and_names_the_scopes_needed() -> None:

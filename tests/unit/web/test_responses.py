@@ -14,6 +14,6 @@ def test_json_is_compact_utf8_and_round_trips() -> None:
         response.body
         == '{"sub":"u1","name":"Zoë Ångström 山田","scope":["openid","profile"],"n":3}'.encode()
     )
-    assert json.loads(response.body) == body
+    assert json.loads(bytes(response.body)) == body
     assert response.headers["content-type"] == "application/json"
     assert response.headers["cache-control"] == "no-store"

@@ -17,6 +17,7 @@ from tessera.core.errors import AccessDeniedError
 from tessera.core.models import Consent, Grant, Session, Timestamp
 from tessera.core.outcomes import Refused
 from tessera.core.ports import AuditRepo, ConsentRepo, GrantRepo
+from tessera.core.scopes import format_scope
 from tessera.core.tokens import RefreshPolicy
 from tessera.crypto.tokens import SecretKind, digest, new_id, new_secret
 
@@ -104,7 +105,7 @@ async def _audit(
         now,
         user_id=user_id,
         client_id=request.client.client_id,
-        detail={"scope": " ".join(request.scope), "audience": consent_audience(request)},
+        detail={"scope": format_scope(request.scope), "audience": consent_audience(request)},
     )
 
 

@@ -74,13 +74,16 @@ class SignInForm:
     """The sign-in form to show, for `pending`, with `login` filled in. `failed`: the
     account or password was wrong (one message for both). `retry_after` > 0: the
     throttle refuses attempts for that long. `busy`: every password check slot of this
-    process was taken, nothing was checked, and the person may try again at once."""
+    process was taken, nothing was checked, and the person may try again at once.
+    `disabled`: the password was right but an operator disabled the account; only who
+    knows the password learns it (as Keycloak and Auth0 tell)."""
 
     pending: PendingRequest
     login: str = field(repr=False)
     failed: bool = False
     retry_after: int = 0
     busy: bool = False
+    disabled: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,6 +205,9 @@ async def finish_sign_in(
         if verified is None:
             wait = await record_failure(tx, attempt, now)
             return SignInForm(pending=pending, login=request.login, failed=True, retry_after=wait)
+        if verified.user.is_disabled:
+            await record_failure(tx, attempt, now, reason="disabled")
+            return SignInForm(pending=pending, login=request.login, disabled=True)
         await finish_interaction(tx.interactions, pending)
         previous = await load_session(tx.sessions, request.session_cookie, now)
         cookie, session = await record_success(

@@ -14,7 +14,8 @@ from tessera.core.grants.base import GrantHandler, TokenRequest
 from tessera.core.models import GrantType
 from tessera.core.outcomes import Refused
 from tessera.core.params import require
-from tessera.core.tokens import TokenResponse, format_scope
+from tessera.core.scopes import format_scope
+from tessera.core.tokens import TokenResponse
 
 __all__ = ["GRANTS", "TokenRequest", "exchange", "parse_grant_type"]
 

@@ -12,19 +12,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
+from tessera.core.audience import build_audience, check_grant_audience
 from tessera.core.audit_events import Event
 from tessera.core.errors import InvalidGrantError, InvalidScopeError
 from tessera.core.keyring import KeyRing
 from tessera.core.models import Client, Grant, GrantType, RefreshToken, Timestamp, User
 from tessera.core.outcomes import Refused
 from tessera.core.ports import ApiRepo, AuditRepo, GrantRepo, RefreshTokenRepo, UserRepo
-from tessera.core.registration import SCOPE_TOKEN
+from tessera.core.scopes import parse_scope
 from tessera.core.tokens import (
     ACCESS_TOKEN_TYPE,
     TokenPolicy,
     TokenResponse,
     build_access_token_claims,
-    build_audience,
     build_id_token_claims,
     build_jti,
 )
@@ -70,18 +70,6 @@ class GrantHandler(Protocol):
         `Refused` when the writes made on the way must be kept."""
 
 
-def parse_scope(value: str) -> frozenset[str]:
-    """A scope parameter: space-separated RFC 6749 3.3 scope-tokens.
-
-    Raises:
-        InvalidScopeError: an empty token (doubled space) or a character outside the set.
-    """
-    tokens = value.split(" ")
-    if not all(SCOPE_TOKEN.fullmatch(token) for token in tokens):
-        raise InvalidScopeError("The scope parameter is malformed.")
-    return frozenset(tokens)
-
-
 def narrow_scope(granted: frozenset[str], requested: str | None) -> frozenset[str]:
     """The scope to issue: the granted one, or a narrower one the client asked for.
 
@@ -90,7 +78,7 @@ def narrow_scope(granted: frozenset[str], requested: str | None) -> frozenset[st
     """
     if requested is None:
         return granted
-    scope = parse_scope(requested)
+    scope = frozenset(parse_scope(requested))
     if not scope <= granted:
         raise InvalidScopeError("The requested scope exceeds the scope granted.")
     return scope
@@ -127,13 +115,19 @@ async def issue_user_tokens(
     grant's absolute end, so that a grant past it no longer matters (store.prune).
 
     Raises:
-        InvalidGrantError: the grant has ended, or its user or API no longer exists.
+        InvalidGrantError: the grant has ended, its user is disabled, or its user or
+            API no longer exists.
+        InvalidRequestError, InvalidTargetError: the request names another API than
+            the grant's (core.audience).
     """
+    check_grant_audience(request.params, grant.audience)
     if grant.expires_at <= request.now:
         raise InvalidGrantError(detail=f"grant {grant.id} ended")
     user = await request.repos.users.get(grant.user_id)
     if user is None:
         raise InvalidGrantError(detail="the user of the grant no longer exists")
+    if user.is_disabled:
+        raise InvalidGrantError(detail="the user of the grant is disabled")
     lifetime, alg = await _api_terms(request, grant.audience)
     lifetime = min(lifetime, grant.expires_at - request.now)
     claims = build_access_token_claims(

@@ -9,9 +9,11 @@ the scopes it is allowed.
 
 from __future__ import annotations
 
-from tessera.core.errors import InvalidRequestError, InvalidScopeError, InvalidTargetError
-from tessera.core.grants.base import TokenRequest, parse_scope
+from tessera.core.audience import require_audience, resolve_api
+from tessera.core.errors import InvalidScopeError, InvalidTargetError
+from tessera.core.grants.base import TokenRequest
 from tessera.core.models import Api, Client
+from tessera.core.scopes import parse_scope
 from tessera.core.tokens import ACCESS_TOKEN_TYPE, TokenResponse, build_access_token_claims
 from tessera.crypto.jwt import sign_jwt
 from tessera.crypto.tokens import new_id
@@ -26,14 +28,12 @@ async def exchange(request: TokenRequest) -> TokenResponse:
         InvalidTargetError: the client was not granted that API, or it no longer exists.
         InvalidScopeError: a scope the API does not define or the client may not use.
     """
-    audience = _requested_audience(request)
+    audience = require_audience(request.params)
     if audience not in request.client.apis:
         raise InvalidTargetError(
             "The client has no access to this API.", detail="API not granted to the client"
         )
-    api = await request.repos.apis.get_by_identifier(audience)
-    if api is None:
-        raise InvalidTargetError(detail="the granted API was deleted meanwhile")
+    api = resolve_api(audience, await request.repos.apis.get_by_identifier(audience))
     scope = _client_scope(request.client, api, request.params.get("scope"))
     claims = build_access_token_claims(
         policy=request.policy,
@@ -56,24 +56,13 @@ async def exchange(request: TokenRequest) -> TokenResponse:
     )
 
 
-def _requested_audience(request: TokenRequest) -> str:
-    audience = request.params.get("audience")
-    resource = request.params.get("resource")
-    if audience is not None and resource is not None and audience != resource:
-        raise InvalidRequestError("Send audience or resource, not two different ones.")
-    target = audience or resource
-    if target is None:
-        raise InvalidRequestError("The audience (or resource) parameter is required.")
-    return target
-
-
 def _client_scope(client: Client, api: Api, requested: str | None) -> frozenset[str]:
     allowed = api.scope_names()
     if client.allowed_scopes is not None:
         allowed &= client.allowed_scopes
     if requested is None:
         return allowed
-    scope = parse_scope(requested)
+    scope = frozenset(parse_scope(requested))
     if not scope <= allowed:
         raise InvalidScopeError(detail="scope not defined by the API or not allowed")
     return scope

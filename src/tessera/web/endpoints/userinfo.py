@@ -31,7 +31,9 @@ async def userinfo(request: Request) -> Response:
     client_id = None
     try:
         params = await _body_params(request)
-        token = parse_bearer_token(request.headers.get("authorization"), params.get("access_token"))
+        token = parse_bearer_token(
+            request.headers.getlist("authorization"), params.get("access_token")
+        )
         answer = await answer_userinfo_request(
             rt.store,
             token,

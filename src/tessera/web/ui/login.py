@@ -20,6 +20,7 @@ from tessera.web.runtime import runtime
 
 FAILED = "Incorrect username or password."
 BUSY = "Too many people are signing in right now. Please try again in a moment."
+DISABLED = "This account is disabled. Ask your administrator to enable it."
 
 
 async def login_page(request: Request) -> Response:
@@ -71,6 +72,8 @@ def login_form(request: Request, form: SignInForm) -> Response:
     message: str | None = FAILED if form.failed else None
     if form.busy:
         message, status = BUSY, 503
+    elif form.disabled:
+        message, status = DISABLED, 403
     elif form.retry_after:
         wait = f"Too many failed attempts. Try again in {describe_wait(form.retry_after)}."
         message, status = (f"{FAILED} {wait}" if form.failed else wait), 429
