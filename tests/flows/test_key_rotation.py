@@ -60,7 +60,7 @@ async def test_a_rotated_key_is_published_first_and_signs_only_after_the_publish
     old = await signing_kid(client, rt, app_client, clock)
     async with rt.store.transaction() as tx:  # What `tessera keys rotate` does.
         upcoming = await schedule_rotation(
-            tx, rt.policy.keys, Algorithm.RS256, TEST_SECRET_KEY, rt.now()
+            tx, rt.policy.keys, Algorithm.RS256, TEST_SECRET_KEY, rt.now(), actor="test"
         )
     clock.advance(TTL)
     assert upcoming.kid in {key["kid"] for key in await jwks(client)}

@@ -55,7 +55,7 @@ async def test_deleting_an_api_revokes_its_grants_and_forgets_its_consents(
             )
     clock.advance(5)
     async with rt.store.transaction() as tx:
-        deleted = await delete_api(tx, API_ID, now=int(clock.now))
+        deleted = await delete_api(tx, API_ID, now=int(clock.now), actor="test")
     assert deleted is not None and (deleted.grants_revoked, deleted.consents_deleted) == (1, 1)
     await add_api(rt.store, scopes=("read:x",))  # Created again: it owes nothing.
 
@@ -75,6 +75,7 @@ async def test_deleting_an_api_revokes_its_grants_and_forgets_its_consents(
         (event,) = [e for e in await tx.audit.tail(10) if e.event == "api.deleted"]
     assert event.detail == {
         "identifier": API_ID,
+        "actor": "test",
         "grants_revoked": "1",
         "consents_deleted": "1",
     }
@@ -82,5 +83,5 @@ async def test_deleting_an_api_revokes_its_grants_and_forgets_its_consents(
 
 async def test_an_unknown_api_deletes_nothing(rt: Runtime) -> None:
     async with rt.store.transaction() as tx:
-        assert await delete_api(tx, "https://unknown.test", now=0) is None
+        assert await delete_api(tx, "https://unknown.test", now=0, actor="test") is None
         assert [e for e in await tx.audit.tail(10) if e.event == "api.deleted"] == []

@@ -9,6 +9,7 @@ import typer
 from tessera.cli.common import (
     JSON_OPTION,
     YES_OPTION,
+    cli_actor,
     confirm,
     fail,
     iso_time,
@@ -78,7 +79,9 @@ def create(
     async def work() -> None:
         async with transaction(config) as tx:
             await tx.apis.add(api)
-            await tx.audit.record(Event.API_CREATED, now(), detail={"identifier": identifier})
+            await tx.audit.record(
+                Event.API_CREATED, now(), detail={"identifier": identifier, "actor": cli_actor()}
+            )
 
     try:
         run(work)
@@ -117,7 +120,7 @@ def delete(identifier: str, yes: bool = YES_OPTION) -> None:
 
     async def work() -> DeletedApi | None:
         async with transaction(config) as tx:
-            return await delete_api(tx, identifier, now=now())
+            return await delete_api(tx, identifier, now=now(), actor=cli_actor())
 
     deleted = run(work)
     if deleted is None:

@@ -10,6 +10,7 @@ from tessera.cli.common import (
     JSON_OPTION,
     TAKES_AN_ID,
     YES_OPTION,
+    cli_actor,
     confirm,
     fail,
     iso_time,
@@ -22,6 +23,7 @@ from tessera.cli.common import (
     transaction,
 )
 from tessera.core.audit_events import Event
+from tessera.core.client_secrets import RotatedSecret, UnknownClientError, rotate_secret
 from tessera.core.models import AuthMethod, Client, GrantType
 from tessera.core.registration import RegistrationError, build_client, update_client
 from tessera.core.web_origins import allowed_origins
@@ -64,6 +66,7 @@ def client_view(client: Client) -> dict[str, Any]:
         "web_origins_from_redirect_uris": client.web_origins is None,
         "refresh_sliding_lifetime": client.refresh_sliding_lifetime,
         "refresh_absolute_lifetime": client.refresh_absolute_lifetime,
+        "previous_secret_expires_at": iso_time(client.previous_secret_expires_at),
         "created_at": iso_time(client.created_at),
     }
 
@@ -146,7 +149,12 @@ def create(
     async def work() -> None:
         async with transaction(config) as tx:
             await tx.clients.add(new.client)
-            await tx.audit.record(Event.CLIENT_CREATED, now(), client_id=new.client.client_id)
+            await tx.audit.record(
+                Event.CLIENT_CREATED,
+                now(),
+                client_id=new.client.client_id,
+                detail={"actor": cli_actor()},
+            )
 
     try:
         run(work)
@@ -241,7 +249,9 @@ def update(
                 refresh_absolute_lifetime=refresh_absolute,
             )
             await tx.clients.update(changed)
-            await tx.audit.record(Event.CLIENT_UPDATED, now(), client_id=client_id)
+            await tx.audit.record(
+                Event.CLIENT_UPDATED, now(), client_id=client_id, detail={"actor": cli_actor()}
+            )
             return changed
 
     try:
@@ -257,6 +267,41 @@ def update(
     print_fields(view)
 
 
+@app.command("rotate-secret", context_settings=TAKES_AN_ID)
+def rotate_secret_command(
+    client_id: str,
+    overlap: int = typer.Option(
+        0, "--overlap", help="Seconds the old secret keeps working (default: it stops now)."
+    ),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Give a confidential client a new secret, printed once."""
+    config = settings()
+
+    async def work() -> RotatedSecret:
+        async with transaction(config) as tx:
+            return await rotate_secret(tx, client_id, overlap=overlap, actor=cli_actor(), now=now())
+
+    try:
+        rotated = run(work)
+    except UnknownClientError as exc:
+        fail(str(exc))
+    except RegistrationError as exc:
+        fail(str(exc), 2)
+    expires = iso_time(rotated.client.previous_secret_expires_at)
+    if as_json:
+        print_json(
+            {
+                "client_id": client_id,
+                "client_secret": rotated.secret,
+                "previous_secret_expires_at": expires,
+            }
+        )
+        return
+    typer.echo(f"client_secret: {rotated.secret}")
+    typer.echo(f"the old secret {'stopped now' if expires is None else 'works until ' + expires}")
+
+
 @app.command(context_settings=TAKES_AN_ID)
 def delete(client_id: str, yes: bool = YES_OPTION) -> None:
     """Delete a client, its grants and its consents."""
@@ -267,7 +312,9 @@ def delete(client_id: str, yes: bool = YES_OPTION) -> None:
         async with transaction(config) as tx:
             deleted = await tx.clients.delete(client_id)
             if deleted:
-                await tx.audit.record(Event.CLIENT_DELETED, now(), client_id=client_id)
+                await tx.audit.record(
+                    Event.CLIENT_DELETED, now(), client_id=client_id, detail={"actor": cli_actor()}
+                )
             return deleted
 
     if not run(work):

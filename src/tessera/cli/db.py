@@ -8,7 +8,7 @@ from tessera.cli.common import JSON_OPTION, fail, now, print_json, run, settings
 from tessera.store import migrate
 from tessera.store.errors import StoreUnavailableError
 from tessera.store.prune import prune as prune_rows
-from tessera.web.app import open_store, prune_policy
+from tessera.web.app import open_store, provision, prune_policy
 
 app = typer.Typer(help="Database schema migrations and upkeep.", no_args_is_help=True)
 
@@ -21,6 +21,17 @@ def upgrade() -> None:
         revision = migrate.upgrade(config.resolved_database_url)
     except StoreUnavailableError as exc:
         fail(str(exc))
+
+    async def work() -> None:
+        store = await open_store(
+            config.model_copy(update={"db_pool_min_size": 1}), migrate_embedded=False
+        )
+        try:
+            await provision(store, config)
+        finally:
+            await store.close()
+
+    run(work)
     typer.echo(f"database schema at {revision}")
 
 

@@ -9,6 +9,7 @@ import typer
 from tessera.cli.common import (
     JSON_OPTION,
     TAKES_AN_ID,
+    cli_actor,
     fail,
     iso_time,
     now,
@@ -18,10 +19,10 @@ from tessera.cli.common import (
     settings,
     transaction,
 )
-from tessera.core.audit_events import Event
 from tessera.core.key_rotation import (
     KeyRotationError,
     RotationPendingError,
+    retire_key,
     rotate_now,
     schedule_rotation,
 )
@@ -86,8 +87,12 @@ def rotate(
     async def work() -> KeySwitch | StoredKey:
         async with transaction(config) as tx:
             if at_once:
-                return await rotate_now(tx, policy, alg, config.secret_key, now())
-            return await schedule_rotation(tx, policy, alg, config.secret_key, now())
+                return await rotate_now(
+                    tx, policy, alg, config.secret_key, now(), actor=cli_actor()
+                )
+            return await schedule_rotation(
+                tx, policy, alg, config.secret_key, now(), actor=cli_actor()
+            )
 
     try:
         result = run(work)
@@ -128,11 +133,7 @@ def retire(kid: str) -> None:
 
     async def work() -> StoredKey | None:
         async with transaction(config) as tx:
-            key = await tx.keys.retire(kid, now())
-            if key is not None:
-                detail = {"kid": kid, "alg": key.alg.value, "reason": "operator"}
-                await tx.audit.record(Event.KEY_RETIRED, now(), detail=detail)
-            return key
+            return await retire_key(tx, kid, now(), actor=cli_actor())
 
     if run(work) is None:
         fail(f"no published or next key {kid!r} (a current key cannot be retired: rotate first)")

@@ -84,7 +84,9 @@ def create(
     async def work() -> None:
         async with transaction(config) as tx:
             await tx.users.add(user)
-            await tx.audit.record(Event.USER_CREATED, now(), user_id=user.id)
+            await tx.audit.record(
+                Event.USER_CREATED, now(), user_id=user.id, detail={"actor": cli_actor()}
+            )
 
     try:
         run(work)

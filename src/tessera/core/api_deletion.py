@@ -38,10 +38,11 @@ class DeletedApi:
 
 
 async def delete_api(
-    repos: ApiDeletionRepos, identifier: str, *, now: Timestamp
+    repos: ApiDeletionRepos, identifier: str, *, now: Timestamp, actor: str
 ) -> DeletedApi | None:
     """Delete the API with this identifier and revoke what was granted for it; None,
-    and nothing changed, if there is no such API."""
+    and nothing changed, if there is no such API. `actor` names who asked, in the
+    audit event."""
     if not await repos.apis.delete(identifier):
         return None
     deleted = DeletedApi(
@@ -53,6 +54,7 @@ async def delete_api(
         now,
         detail={
             "identifier": identifier,
+            "actor": actor,
             "grants_revoked": str(deleted.grants_revoked),
             "consents_deleted": str(deleted.consents_deleted),
         },

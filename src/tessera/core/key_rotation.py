@@ -166,10 +166,17 @@ async def maintain_keys(
 
 
 async def schedule_rotation(
-    repos: KeyRepos, policy: KeyPolicy, alg: Algorithm, secret_key: str, now: Timestamp
+    repos: KeyRepos,
+    policy: KeyPolicy,
+    alg: Algorithm,
+    secret_key: str,
+    now: Timestamp,
+    *,
+    actor: str,
 ) -> StoredKey:
     """Publish a next key of `alg` that signs `publish_ahead` seconds from now. Without
     a current key of `alg` there is no one to warn: the new key is current at once.
+    `actor` names the operator in the audit event.
 
     Raises:
         AlgorithmNotEnabledError: `alg` is not enabled.
@@ -186,12 +193,18 @@ async def schedule_rotation(
         key = new_stored_key(alg, secret_key, now)
     await _add(repos, key)
     event = Event.KEY_SCHEDULED if key.state is KeyState.NEXT else Event.KEY_ACTIVATED
-    await _record(repos, event, key, now, reason="operator")
+    await _record(repos, event, key, now, reason="operator", actor=actor)
     return key
 
 
 async def rotate_now(
-    repos: KeyRepos, policy: KeyPolicy, alg: Algorithm, secret_key: str, now: Timestamp
+    repos: KeyRepos,
+    policy: KeyPolicy,
+    alg: Algorithm,
+    secret_key: str,
+    now: Timestamp,
+    *,
+    actor: str,
 ) -> KeySwitch:
     """The emergency path: a new key of `alg` signs at once. The key it replaces stays
     published until its tokens have expired (`keys retire` takes it out sooner); a next
@@ -206,12 +219,14 @@ async def rotate_now(
         if pending.alg is alg and pending.state is KeyState.NEXT:
             cancelled = await repos.keys.retire(pending.kid, now)
             if cancelled:
-                await _record(repos, Event.KEY_RETIRED, cancelled, now, reason="superseded")
+                await _record(
+                    repos, Event.KEY_RETIRED, cancelled, now, reason="superseded", actor=actor
+                )
     replaced = await repos.keys.stop_signing(alg, await retirement_time(repos, policy, now))
     key = new_stored_key(alg, secret_key, now)
     await _add(repos, key)
     switch = KeySwitch(activated=key, replaced=replaced)
-    await _record_switch(repos, Event.KEY_ROTATED, switch, now)
+    await _record_switch(repos, Event.KEY_ROTATED, switch, now, actor=actor)
     return switch
 
 
@@ -223,9 +238,17 @@ async def _add(repos: KeyRepos, key: StoredKey) -> None:
 
 
 async def _record(
-    repos: KeyRepos, event: Event, key: StoredKey, now: Timestamp, *, reason: str
+    repos: KeyRepos,
+    event: Event,
+    key: StoredKey,
+    now: Timestamp,
+    *,
+    reason: str,
+    actor: str | None = None,
 ) -> None:
     detail = {"kid": key.kid, "alg": key.alg.value, "reason": reason}
+    if actor is not None:
+        detail["actor"] = actor
     if key.state is KeyState.NEXT:
         detail["activates_at"] = str(key.signs_from)
     if key.retires_at is not None and key.state is KeyState.PUBLISHED:
@@ -233,9 +256,22 @@ async def _record(
     await repos.audit.record(event, now, detail=detail)
 
 
-async def _record_switch(repos: KeyRepos, event: Event, switch: KeySwitch, now: Timestamp) -> None:
+async def _record_switch(
+    repos: KeyRepos, event: Event, switch: KeySwitch, now: Timestamp, *, actor: str | None = None
+) -> None:
     detail = {"kid": switch.activated.kid, "alg": switch.activated.alg.value}
+    if actor is not None:
+        detail["actor"] = actor
     if switch.replaced is not None:
         detail["replaced"] = switch.replaced.kid
         detail["replaced_retires_at"] = str(switch.replaced.retires_at)
     await repos.audit.record(event, now, detail=detail)
+
+
+async def retire_key(repos: KeyRepos, kid: str, now: Timestamp, *, actor: str) -> StoredKey | None:
+    """An operator takes a published or next key out of the JWKS (tokens it signed
+    stop verifying); None if there is no such key, or it is current or retired."""
+    key = await repos.keys.retire(kid, now)
+    if key is not None:
+        await _record(repos, Event.KEY_RETIRED, key, now, reason="operator", actor=actor)
+    return key

@@ -17,6 +17,7 @@ from tessera.core.audit_events import Event
 from tessera.core.models import (
     Api,
     AuditEvent,
+    AuditQuery,
     Client,
     Consent,
     Grant,
@@ -78,8 +79,9 @@ class ClientRepo(Protocol):
         """
 
     async def update(self, client: Client) -> bool:
-        """Write what `core.registration.update_client` may change (web origins,
-        refresh lifetimes) of the client with this id; False if there is none."""
+        """Write every field of the client with this id but its creation time, its web
+        origins and API access included; False if there is none. Raises UnknownAPIError
+        (store) when it names an API that does not exist."""
 
     async def is_allowed_anywhere(self, origin: str) -> bool:
         """True if some client allows this web origin (core.web_origins), found in one
@@ -87,6 +89,10 @@ class ClientRepo(Protocol):
 
     async def list(self) -> Sequence[Client]:
         """All clients with their API access, oldest first."""
+
+    async def page(self, after: tuple[int, str] | None, limit: int) -> Sequence[Client]:
+        """At most `limit` clients after the (created_at, client_id) key `after` (None:
+        from the first), oldest first, with their API access."""
 
     async def delete(self, client_id: str) -> bool:
         """Delete a client and (by cascade) its grants, consents and API access; False
@@ -105,6 +111,10 @@ class UserRepo(Protocol):
 
     async def list(self) -> Sequence[User]:
         """All users, oldest first."""
+
+    async def page(self, after: tuple[int, str] | None, limit: int) -> Sequence[User]:
+        """At most `limit` users after the (created_at, id) key `after` (None: from the
+        first), oldest first."""
 
     async def set_password_hash(self, user_id: str, password_hash: str) -> None:
         """Replace a password hash (rehash on login, or an operator's new password)."""
@@ -126,11 +136,18 @@ class ApiRepo(Protocol):
     async def get_by_identifier(self, identifier: str) -> Api | None:
         """The API whose identifier (audience) is exactly `identifier`, or None."""
 
+    async def get(self, api_id: str) -> Api | None:
+        """The API with this id (not its identifier), or None."""
+
     async def add(self, api: Api) -> None:
         """Insert an API. Raises DuplicateError if the identifier exists."""
 
     async def list(self) -> Sequence[Api]:
         """All APIs, oldest first."""
+
+    async def page(self, after: tuple[int, str] | None, limit: int) -> Sequence[Api]:
+        """At most `limit` APIs after the (created_at, id) key `after` (None: from the
+        first), oldest first."""
 
     async def delete(self, identifier: str) -> bool:
         """Delete an API and (by cascade) every client's access to it; False if absent.
@@ -346,6 +363,10 @@ class AuditRepo(Protocol):
 
     async def tail(self, limit: int) -> Sequence[AuditEvent]:
         """The last `limit` events, oldest first."""
+
+    async def query(self, query: AuditQuery, after: int | None, limit: int) -> Sequence[AuditEvent]:
+        """At most `limit` events that match `query` with an id above `after` (None:
+        from the first), oldest first."""
 
 
 R = TypeVar("R", covariant=True)

@@ -75,9 +75,7 @@ def build_client(
         RegistrationError: bad name, redirect URI, auth method or grant combination, an
             ID token algorithm that is not enabled, a bad web origin or refresh lifetime.
     """
-    name = name.strip()
-    if not name or len(name) > 200:
-        raise RegistrationError("name must be 1 to 200 characters")
+    name = validate_name(name)
     method = auth_method or (AuthMethod.NONE if public else AuthMethod.CLIENT_SECRET_BASIC)
     if public and method is not AuthMethod.NONE:
         raise RegistrationError("a public client authenticates with 'none' only")
@@ -102,13 +100,7 @@ def build_client(
     warnings = []
     if GrantType.CLIENT_CREDENTIALS in grants and not machine_apis:
         warnings.append("without --api the client gets no client_credentials token")
-    try:
-        for uri in (*uris, *post_logout_redirect_uris):
-            warning = validate_redirect_uri(uri, public=public)
-            if warning:
-                warnings.append(warning)
-    except InvalidRedirectURIValueError as exc:
-        raise RegistrationError(str(exc)) from None
+    warnings.extend(validate_redirect_uris((*uris, *post_logout_redirect_uris), public=public))
     if not 0 <= refresh_grace_seconds <= MAX_GRACE_SECONDS:
         raise RegistrationError(f"refresh grace must be 0 to {MAX_GRACE_SECONDS} seconds")
     if id_token_alg not in algorithms:
@@ -143,19 +135,36 @@ def build_client(
 def update_client(
     client: Client,
     *,
+    name: str | None = None,
+    redirect_uris: Iterable[str] | None = None,
+    post_logout_redirect_uris: Iterable[str] | None = None,
     web_origins: Iterable[str] | None = None,
     origins_from_redirect_uris: bool = False,
     refresh_sliding_lifetime: int | None = None,
     refresh_absolute_lifetime: int | None = None,
 ) -> Client:
-    """The client with what an operator changes after registration: its web origins
-    (replaced when given, or reset to its redirect URIs' origins) and its refresh
-    lifetimes (each replaced when given). What is not given stays.
+    """The client with what an operator changes after registration: its name, its
+    redirect and post-logout redirect URIs (each list replaced when given, checked as
+    at registration), its web origins (replaced when given, or reset to its redirect
+    URIs' origins) and its refresh lifetimes (each replaced when given). What is not
+    given stays.
 
     Raises:
-        RegistrationError: a bad web origin or refresh lifetime, or web origins both
-            given and reset.
+        RegistrationError: a bad name, redirect URI, web origin or refresh lifetime, no
+            redirect URI left for the code flow, or web origins both given and reset.
     """
+    if name is not None:
+        client = replace(client, name=validate_name(name))
+    if redirect_uris is not None:
+        uris = tuple(dict.fromkeys(redirect_uris))
+        if GrantType.AUTHORIZATION_CODE in client.grant_types and not uris:
+            raise RegistrationError("at least one redirect URI is needed for the code flow")
+        validate_redirect_uris(uris, public=client.is_public)
+        client = replace(client, redirect_uris=uris)
+    if post_logout_redirect_uris is not None:
+        logout_uris = tuple(dict.fromkeys(post_logout_redirect_uris))
+        validate_redirect_uris(logout_uris, public=client.is_public)
+        client = replace(client, post_logout_redirect_uris=logout_uris)
     if web_origins is not None and origins_from_redirect_uris:
         raise RegistrationError("give web origins or reset them to the redirect URIs', not both")
     origins = client.web_origins
@@ -176,6 +185,35 @@ def update_client(
         refresh_sliding_lifetime=sliding,
         refresh_absolute_lifetime=absolute,
     )
+
+
+def validate_name(name: str) -> str:
+    """A client's name as shown on the consent page, trimmed.
+
+    Raises:
+        RegistrationError: empty or longer than 200 characters.
+    """
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise RegistrationError("name must be 1 to 200 characters")
+    return name
+
+
+def validate_redirect_uris(uris: Iterable[str], *, public: bool) -> list[str]:
+    """Check redirect (or post-logout redirect) URIs; the warnings for a person.
+
+    Raises:
+        RegistrationError: a URI tessera refuses (core.redirect_uri).
+    """
+    warnings = []
+    try:
+        for uri in uris:
+            warning = validate_redirect_uri(uri, public=public)
+            if warning:
+                warnings.append(warning)
+    except InvalidRedirectURIValueError as exc:
+        raise RegistrationError(str(exc)) from None
+    return warnings
 
 
 def validate_web_origins(values: Iterable[str]) -> tuple[str, ...]:

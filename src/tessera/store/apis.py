@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from tessera.core.models import Api, ApiScope
 from tessera.crypto.keys import Algorithm
 from tessera.store.engine import Connection, Row
+from tessera.store.pages import after_created as _after
 from tessera.store.parsed import ParsedRows
 
 _COLUMNS = "id, identifier, name, scopes, access_token_lifetime, signing_alg, created_at"
@@ -41,6 +42,20 @@ class SQLApiRepo:
             {"identifier": identifier},
         )
         return None if row is None else _api(row)
+
+    async def get(self, api_id: str) -> Api | None:
+        row = await self._conn.fetch_one(
+            f"SELECT {_COLUMNS} FROM apis WHERE id = :id", {"id": api_id}
+        )
+        return None if row is None else _api(row)
+
+    async def page(self, after: tuple[int, str] | None, limit: int) -> Sequence[Api]:
+        where, params = _after(after)
+        rows = await self._conn.fetch_all(
+            f"SELECT {_COLUMNS} FROM apis {where} ORDER BY created_at, id LIMIT :limit",
+            {**params, "limit": limit},
+        )
+        return [_api(row) for row in rows]
 
     async def add(self, api: Api) -> None:
         await self._conn.execute(

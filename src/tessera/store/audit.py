@@ -3,16 +3,35 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
 from tessera.core.audit_events import Event
-from tessera.core.models import AuditEvent, Timestamp
-from tessera.store.engine import Connection
+from tessera.core.models import AuditEvent, AuditQuery, Timestamp
+from tessera.store.engine import Connection, Row
+
+_COLUMNS = "id, at, event, user_id, client_id, ip, detail"
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """An audit event as a listener sees it once its transaction has committed."""
+
+    event: Event
+    client_id: str | None
+    detail: dict[str, str] = field(default_factory=dict)
+
+
+AuditListener = Callable[[Recorded], None]
 
 
 class SQLAuditRepo:
+    """Writes audit events, and keeps what it wrote in `recorded` for the store to hand
+    to its listeners if the transaction commits (`Store.audit_listeners`)."""
+
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+        self.recorded: list[Recorded] = []
 
     async def record(
         self,
@@ -36,22 +55,52 @@ class SQLAuditRepo:
                 "detail": json.dumps(detail or {}, sort_keys=True),
             },
         )
+        self.recorded.append(Recorded(event, client_id, detail or {}))
 
     async def tail(self, limit: int) -> Sequence[AuditEvent]:
         rows = await self._conn.fetch_all(
-            "SELECT id, at, event, user_id, client_id, ip, detail FROM audit_events "
-            "ORDER BY id DESC LIMIT :limit",
+            f"SELECT {_COLUMNS} FROM audit_events ORDER BY id DESC LIMIT :limit",
             {"limit": limit},
         )
-        return [
-            AuditEvent(
-                id=row["id"],
-                at=row["at"],
-                event=row["event"],
-                user_id=row["user_id"],
-                client_id=row["client_id"],
-                ip=row["ip"],
-                detail=json.loads(row["detail"]),
-            )
-            for row in reversed(rows)
-        ]
+        return [_event(row) for row in reversed(rows)]
+
+    async def query(self, query: AuditQuery, after: int | None, limit: int) -> Sequence[AuditEvent]:
+        conditions, params = _conditions(query)
+        if after is not None:
+            conditions.append("id > :after")
+            params["after"] = after
+        where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+        rows = await self._conn.fetch_all(
+            f"SELECT {_COLUMNS} FROM audit_events {where} ORDER BY id LIMIT :limit",
+            {**params, "limit": limit},
+        )
+        return [_event(row) for row in rows]
+
+
+def _conditions(query: AuditQuery) -> tuple[list[str], dict[str, object]]:
+    """The query's filters as SQL conditions on audit_events, and their parameters."""
+    conditions = []
+    params: dict[str, object] = {}
+    for name, value, condition in (
+        ("since", query.since, "at >= :since"),
+        ("until", query.until, "at < :until"),
+        ("event", query.event, "event = :event"),
+        ("user_id", query.user_id, "user_id = :user_id"),
+        ("client_id", query.client_id, "client_id = :client_id"),
+    ):
+        if value is not None:
+            conditions.append(condition)
+            params[name] = value
+    return conditions, params
+
+
+def _event(row: Row) -> AuditEvent:
+    return AuditEvent(
+        id=row["id"],
+        at=row["at"],
+        event=row["event"],
+        user_id=row["user_id"],
+        client_id=row["client_id"],
+        ip=row["ip"],
+        detail=json.loads(row["detail"]),
+    )

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from tessera.core.models import Timestamp, User
 from tessera.store.engine import Connection, Row
+from tessera.store.pages import after_created as _after
 
 _COLUMNS = "id, username, email, email_verified, name, password_hash, created_at, disabled_at"
 
@@ -59,6 +60,14 @@ class SQLUserRepo:
 
     async def list(self) -> Sequence[User]:
         rows = await self._conn.fetch_all(f"SELECT {_COLUMNS} FROM users ORDER BY created_at, id")
+        return [_user(row) for row in rows]
+
+    async def page(self, after: tuple[int, str] | None, limit: int) -> Sequence[User]:
+        where, params = _after(after)
+        rows = await self._conn.fetch_all(
+            f"SELECT {_COLUMNS} FROM users {where} ORDER BY created_at, id LIMIT :limit",
+            {**params, "limit": limit},
+        )
         return [_user(row) for row in rows]
 
     async def set_password_hash(self, user_id: str, password_hash: str) -> None:

@@ -28,7 +28,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tessera.core.errors import OAuthError, ServerError, TemporarilyUnavailableError
 from tessera.store.errors import StoreUnavailableError
+from tessera.web.admin.problems import problem
 from tessera.web.csp import PAGE_CSP
+from tessera.web.logs import note
 from tessera.web.responses import error_body, json_response
 from tessera.web.templating import error_page
 
@@ -50,8 +52,11 @@ class BodyTooLargeError(Exception):
 
 # As much as nginx accepts by default (4 buffers of 8 KiB): a JWT in Authorization and
 # tessera's cookies need a few KiB.
+ADMIN_PATH = "/admin/"
 MAX_HEADER_BYTES = 32 * 1024
 MAX_HEADER_COUNT = 100
+# Set in the request's state when the database failed it, for what counts such requests.
+DATABASE_FAILED = "database_failed"
 # The paths of pages a person reads: their failures are pages too.
 PAGE_PATHS = ("/u/", "/logout")
 
@@ -70,6 +75,7 @@ class EdgeMiddleware:
             return
         request_id = secrets.token_hex(8)
         scope.setdefault("state", {})["request_id"] = request_id
+        note(request_id=request_id)
         started = False
 
         header_bytes = 0
@@ -116,6 +122,7 @@ class EdgeMiddleware:
                 await _plain(send, 413, "request body too large", request_id)
         except StoreUnavailableError as exc:
             log.error("database unavailable request_id=%s: %s", request_id, exc)
+            scope["state"][DATABASE_FAILED] = True
             if not started:
                 failure = _failure(scope, TemporarilyUnavailableError(detail=str(exc)), request_id)
                 await failure(scope, receive, secured_send)
@@ -128,7 +135,8 @@ class EdgeMiddleware:
 
 def _failure(scope: Scope, err: OAuthError, request_id: str) -> Response:
     """The answer to a request that failed inside the app: the error page for a person,
-    RFC 6749 5.2 JSON for a client, both with the request id and `err.headers()`.
+    a problem (RFC 9457) for the admin API, RFC 6749 5.2 JSON for any other client, all
+    with the request id and `err.headers()`.
 
     The page is rendered with the app's templates, which may be the operator's; if it
     cannot be (a broken template, no runtime yet), the failure is answered in JSON.
@@ -138,6 +146,9 @@ def _failure(scope: Scope, err: OAuthError, request_id: str) -> Response:
             return error_page(scope["app"].state.runtime.templates, err, request_id)
         except Exception:
             log.exception("error page failed request_id=%s", request_id)
+    if str(scope.get("path", "")).startswith(ADMIN_PATH):
+        detail = f"{err.description} (request id {request_id})"
+        return problem(err.status_code, detail, headers=err.headers())
     body = {**error_body(err), "request_id": request_id}
     headers = {"Cache-Control": "no-store", **err.headers()}
     return json_response(body, status_code=err.status_code, headers=headers)

@@ -91,7 +91,7 @@ async def events(store: Store, name: str) -> list[dict[str, str]]:
 
 async def schedule(store: Store, alg: Algorithm = RS256, policy: KeyPolicy = POLICY) -> StoredKey:
     async with store.transaction() as tx:
-        return await schedule_rotation(tx, policy, alg, TEST_SECRET_KEY, NOW)
+        return await schedule_rotation(tx, policy, alg, TEST_SECRET_KEY, NOW, actor="test")
 
 
 def test_current_keys_of_enabled_algorithms_need_nothing() -> None:
@@ -153,6 +153,7 @@ async def test_a_next_key_signs_when_due_and_the_old_one_retires_once_its_tokens
             "kid": upcoming.kid,
             "alg": "RS256",
             "reason": "operator",
+            "actor": "test",
             "activates_at": str(NOW + AHEAD),
         }
     ]
@@ -296,14 +297,14 @@ async def test_rotate_now_signs_at_once_keeps_the_old_key_and_cancels_the_next_o
     old = (await states(store))[KeyState.CURRENT]
     upcoming = await schedule(store)
     async with store.transaction() as tx:
-        switch = await rotate_now(tx, POLICY, RS256, TEST_SECRET_KEY, NOW + 5)
+        switch = await rotate_now(tx, POLICY, RS256, TEST_SECRET_KEY, NOW + 5, actor="test")
     keys = await states(store)
     assert keys[KeyState.CURRENT] == switch.activated and switch.activated.signs_from == NOW + 5
     assert switch.replaced is not None and switch.replaced.kid == old.kid
     assert keys[KeyState.PUBLISHED].retires_at == NOW + 5 + TTL + LIFETIME + VERIFIER_LEEWAY
     assert KeyState.NEXT not in keys
     assert await events(store, "key.retired") == [
-        {"kid": upcoming.kid, "alg": "RS256", "reason": "superseded"}
+        {"kid": upcoming.kid, "alg": "RS256", "reason": "superseded", "actor": "test"}
     ]
     assert [detail["replaced"] for detail in await events(store, "key.rotated")] == [old.kid]
 
@@ -311,7 +312,9 @@ async def test_rotate_now_signs_at_once_keeps_the_old_key_and_cancels_the_next_o
 async def test_rotate_now_refuses_a_disabled_algorithm(store: Store) -> None:
     with pytest.raises(AlgorithmNotEnabledError):
         async with store.transaction() as tx:
-            await rotate_now(tx, replace(POLICY, algorithms=(RS256,)), ES256, TEST_SECRET_KEY, NOW)
+            await rotate_now(
+                tx, replace(POLICY, algorithms=(RS256,)), ES256, TEST_SECRET_KEY, NOW, actor="test"
+            )
     assert (await states(store, ES256)).keys() == {KeyState.CURRENT}
 
 
@@ -346,4 +349,6 @@ async def test_a_key_another_node_added_at_the_same_moment_is_one_line(store: St
         assert await tx.keys.add(new_stored_key(ES256, TEST_SECRET_KEY, NOW))
     with pytest.raises(KeyRotationError, match="^another ES256 key was added at the same moment"):
         async with store.transaction() as tx:
-            await schedule_rotation(ReadEarlier(tx, earlier), POLICY, ES256, TEST_SECRET_KEY, NOW)
+            await schedule_rotation(
+                ReadEarlier(tx, earlier), POLICY, ES256, TEST_SECRET_KEY, NOW, actor="test"
+            )
