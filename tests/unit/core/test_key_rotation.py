@@ -352,3 +352,21 @@ async def test_a_key_another_node_added_at_the_same_moment_is_one_line(store: St
             await schedule_rotation(
                 ReadEarlier(tx, earlier), POLICY, ES256, TEST_SECRET_KEY, NOW, actor="test"
             )
+
+
+async def test_a_node_late_to_disable_an_algorithm_changes_and_records_nothing(
+    stores: tuple[Store, Store],
+) -> None:
+    first, second = stores
+    async with first.transaction() as tx:
+        assert await tx.keys.add(TEMPLATE[EDDSA])
+    await schedule(first, EDDSA)
+    policy = replace(POLICY, algorithms=(RS256, ES256))
+    seen_by_second = await read(second)
+    await maintain(first, NOW, policy)
+    after_first = await read(first)
+    async with second.transaction() as tx:
+        await maintain_keys(tx, policy, seen_by_second, NOW + 5)
+    assert await read(first) == after_first
+    assert len(await events(first, "key.deactivated")) == 1
+    assert len(await events(first, "key.retired")) == 1
