@@ -65,3 +65,34 @@ def test_bad_input_is_one_line_and_changes_nothing(tessera: TesseraServer) -> No
 def test_a_deleted_user_is_gone(tessera: TesseraServer) -> None:
     assert tessera.cli("users", "delete", "alice", "--yes").stdout == "deleted user alice\n"
     assert tessera.cli("users", "show", "alice", check=False).returncode == 1
+
+
+def test_an_operator_enrols_lists_and_resets_a_users_totp(tessera: TesseraServer) -> None:
+    secret = "JBSWY3DPEHPK3PXP" * 2
+    added = tessera.cli_json("users", "mfa", "add-totp", "alice", "--secret", secret.lower())
+    assert added["secret"] == secret
+    assert added["otpauth_uri"].startswith("otpauth://totp/")
+    made = tessera.cli_json("users", "mfa", "add-totp", "alice@example.test")
+    assert len(made["secret"]) == 32
+    listed = tessera.cli_json("users", "mfa", "list", "alice")
+    assert [f["kind"] for f in listed["factors"]] == ["totp", "totp"]
+    assert listed["recovery_codes_left"] == 0 and "secret" not in listed["factors"][0]
+    assert "recovery codes left: 0" in tessera.cli("users", "mfa", "list", "alice").stdout
+    reset = tessera.cli("users", "mfa", "reset", "alice", "--yes").stdout
+    assert reset == "removed 2 factor(s) of alice\n"
+    assert tessera.cli_json("users", "mfa", "list", "alice")["factors"] == []
+    events = [e["event"] for e in tessera.cli_json("audit", "tail")]
+    assert events.count("mfa.enrolled") == 2 and "mfa.reset" in events
+
+
+def test_bad_mfa_input_is_one_line(tessera: TesseraServer) -> None:
+    cases = [
+        (("users", "mfa", "add-totp", "alice", "--secret", "short"), 2, "at least 128"),
+        (("users", "mfa", "add-totp", "nobody"), 1, "no user 'nobody'"),
+        (("users", "mfa", "reset", "alice"), 2, "Pass --yes"),
+    ]
+    for args, code, message in cases:
+        result = tessera.cli(*args, check=False)
+        lines = result.stderr.strip().splitlines()
+        assert result.returncode == code and len(lines) == 1, (args, result.stderr)
+        assert message in lines[0], (args, lines)

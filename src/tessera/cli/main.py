@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from tessera import __version__
-from tessera.cli import apis, audit, clients, consents, db, keys, users
+from tessera.cli import apis, audit, clients, consents, db, keys, mfa, users
 from tessera.cli.demo import demo
 from tessera.cli.login import login
 from tessera.cli.serve import serve
@@ -44,6 +44,7 @@ app.command()(serve)
 app.command()(demo)
 app.command()(login)
 app.add_typer(clients.app, name="clients")
+users.app.add_typer(mfa.app, name="mfa")
 app.add_typer(users.app, name="users")
 app.add_typer(consents.app, name="consents")
 app.add_typer(apis.app, name="apis")

@@ -144,11 +144,11 @@ def operate_on_user(
 
 
 def by_operator(
-    use_case: Callable[..., Awaitable[T]], *args: object
+    use_case: Callable[..., Awaitable[T]], *args: object, **options: object
 ) -> Callable[[SQLRepos, str], Awaitable[T]]:
-    """A core.accounts use case on a user, with `args` after the user's id, the CLI's
+    """A core use case on a user, with `args` after the user's id, `options`, the CLI's
     actor and the time now."""
-    return lambda tx, user_id: use_case(tx, user_id, *args, actor=cli_actor(), now=now())
+    return lambda tx, user_id: use_case(tx, user_id, *args, **options, actor=cli_actor(), now=now())
 
 
 def _print_user(user: User, as_json: bool, done: str) -> None:

@@ -35,6 +35,13 @@ class UnknownUserError(LookupError):
     """No user has this id; the message names it."""
 
 
+class HasUsers(Protocol):
+    """Whatever can look a user up."""
+
+    @property
+    def users(self) -> UserRepo: ...
+
+
 class AccountRepos(Protocol):
     """What operating on an account touches."""
 
@@ -71,7 +78,7 @@ class ProfileChange:
     name: str | None = None
 
 
-async def get_user(repos: AccountRepos, user_id: str) -> User:
+async def get_user(repos: HasUsers, user_id: str) -> User:
     """The user with this id.
 
     Raises:

@@ -228,6 +228,32 @@ class Session:
     expires_at: Timestamp
 
 
+class FactorKind(StrEnum):
+    """A second factor a user can hold."""
+
+    TOTP = "totp"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Factor:
+    """A user's second factor. `secret` is sealed (crypto.otp); `last_used_step` is the
+    newest TOTP time step accepted, so no code is accepted twice; an unconfirmed factor
+    (`confirmed_at` None) is an enrolment under way and is not asked for at sign-in."""
+
+    id: str
+    user_id: str
+    kind: FactorKind
+    secret: bytes = field(repr=False)
+    name: str
+    created_at: Timestamp
+    last_used_step: int | None = None
+    confirmed_at: Timestamp | None = None
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed_at is not None
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Consent:
     user_id: str

@@ -20,6 +20,7 @@ from tessera.core.models import (
     AuditQuery,
     Client,
     Consent,
+    Factor,
     Grant,
     KeySwitch,
     RefreshToken,
@@ -264,6 +265,36 @@ class SessionRepo(Protocol):
 
     async def delete_for_user(self, user_id: str) -> int:
         """End every session of the user; how many there were."""
+
+
+class FactorRepo(Protocol):
+    """Second factors and recovery codes (core.mfa)."""
+
+    async def add(self, factor: Factor) -> None:
+        """Insert a factor."""
+
+    async def list_for_user(self, user_id: str) -> Sequence[Factor]:
+        """The user's factors, oldest first."""
+
+    async def use_step(self, factor_id: str, step: int) -> bool:
+        """Record that the TOTP code of time step `step` was used, in one conditional
+        UPDATE that succeeds only if `step` is later than the last one used: False when
+        it is not (a replay, or a parallel request that used it first)."""
+
+    async def delete_for_user(self, user_id: str) -> int:
+        """Delete every factor and recovery code of the user; how many factors."""
+
+    async def replace_recovery_codes(
+        self, user_id: str, digests: Sequence[bytes], now: Timestamp
+    ) -> None:
+        """Store these recovery code digests as the user's only ones."""
+
+    async def use_recovery_code(self, user_id: str, code_digest: bytes, now: Timestamp) -> bool:
+        """Spend the user's unused recovery code with this digest, in one conditional
+        UPDATE; False if there is none (unknown, or used already)."""
+
+    async def count_recovery_codes(self, user_id: str) -> int:
+        """How many unused recovery codes the user has."""
 
 
 class ConsentRepo(Protocol):

@@ -99,11 +99,21 @@ def build_signing_key(private_key: PrivateKey, alg: Algorithm) -> SigningKey:
     )
 
 
-def _aead(secret_key: str) -> AESGCM:
-    key = HKDF(
-        algorithm=hashes.SHA256(), length=32, salt=None, info=b"tessera signing keys v1"
-    ).derive(secret_key.encode("utf-8"))
+SIGNING_KEYS_LABEL = b"tessera signing keys v1"
+
+
+def sealing_key(secret_key: str, label: bytes) -> AESGCM:
+    """The AES-256-GCM key HKDF derives from TESSERA_SECRET_KEY for one purpose: each
+    kind of sealed secret has its own `label` (HKDF info), so no blob of one kind opens
+    as another."""
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=label).derive(
+        secret_key.encode("utf-8")
+    )
     return AESGCM(key)
+
+
+def _aead(secret_key: str) -> AESGCM:
+    return sealing_key(secret_key, SIGNING_KEYS_LABEL)
 
 
 def seal_private_key(key: SigningKey, secret_key: str) -> bytes:

@@ -21,6 +21,7 @@ from tessera.store.audit import AuditListener, Recorded, SQLAuditRepo
 from tessera.store.clients import SQLClientRepo
 from tessera.store.consents import SQLConsentRepo
 from tessera.store.engine import Connection, Database, open_database
+from tessera.store.factors import SQLFactorRepo
 from tessera.store.grants import SQLGrantRepo
 from tessera.store.interactions import SQLInteractionRepo
 from tessera.store.keys import SQLKeyRepo
@@ -90,6 +91,10 @@ class SQLRepos:
     @cached_property
     def interactions(self) -> SQLInteractionRepo:
         return SQLInteractionRepo(self.conn)
+
+    @cached_property
+    def factors(self) -> SQLFactorRepo:
+        return SQLFactorRepo(self.conn)
 
     @cached_property
     def throttles(self) -> SQLThrottleRepo:

@@ -164,8 +164,33 @@ sessions = Table(
     Column("auth_time", BigInteger, nullable=False),
     Column("created_at", BigInteger, nullable=False),
     Column("expires_at", BigInteger, nullable=False),
+    Column("amr", String(200), doc="RFC 8176 values, space-separated; NULL: pwd"),
     Index("ix_sessions_user_id", "user_id"),
     Index("ix_sessions_expires_at", "expires_at"),
+)
+
+user_factors = Table(
+    "user_factors",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("user_id", String(64), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(20), nullable=False, doc="totp"),
+    Column("secret", LargeBinary, nullable=False, doc="sealed under TESSERA_SECRET_KEY"),
+    Column("name", String(200), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("last_used_step", BigInteger, doc="newest TOTP step accepted (replay guard)"),
+    Column("confirmed_at", BigInteger, doc="NULL: an enrolment not yet confirmed"),
+    Index("ix_user_factors_user_id", "user_id"),
+)
+
+recovery_codes = Table(
+    "recovery_codes",
+    metadata,
+    Column("digest", LargeBinary(32), nullable=False),
+    Column("user_id", String(64), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("used_at", BigInteger),
+    PrimaryKeyConstraint("user_id", "digest"),
 )
 
 grants = Table(

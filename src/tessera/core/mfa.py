@@ -1,0 +1,200 @@
+"""Second factors: enrol a TOTP factor, list and reset a user's factors, and check a
+code at sign-in (a TOTP code or a recovery code).
+
+A TOTP code is accepted within one step either side of now (RFC 6238 5.2) and once
+only: the factor keeps the last step used and `FactorRepo.use_step` moves it forward in
+one conditional UPDATE, so a replayed code, or the same code in two parallel requests,
+is refused. A recovery code is spent the same way. Each use case runs in the caller's
+transaction and writes its audit event; the operator's name their `actor`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+from urllib.parse import urlsplit
+
+from tessera.core.accounts import get_user
+from tessera.core.audit_events import Event
+from tessera.core.models import Factor, FactorKind, Timestamp, User
+from tessera.core.ports import AuditRepo, FactorRepo, UserRepo
+from tessera.crypto import otp
+from tessera.crypto.tokens import digest, new_id
+
+RECOVERY_CODES = 10
+TOTP_NAME = "authenticator app"
+
+
+class MFARepos(Protocol):
+    """What enrolling and checking second factors touches."""
+
+    @property
+    def users(self) -> UserRepo: ...
+    @property
+    def factors(self) -> FactorRepo: ...
+    @property
+    def audit(self) -> AuditRepo: ...
+
+
+class AMR(StrEnum):
+    """Authentication method references (RFC 8176 2) tessera's sign-ins produce."""
+
+    PASSWORD = "pwd"
+    OTP = "otp"
+    MFA = "mfa"
+
+
+@dataclass(frozen=True, slots=True)
+class TOTPEnrolment:
+    """A new TOTP factor and what an authenticator app needs: shown once, never stored
+    in the clear."""
+
+    factor: Factor
+    secret: str
+    otpauth_uri: str
+
+
+@dataclass(frozen=True, slots=True)
+class MFAStatus:
+    """A user's second factors and how many unused recovery codes they have left."""
+
+    factors: Sequence[Factor]
+    recovery_codes_left: int
+
+
+def issuer_label(issuer: str) -> str:
+    """The name authenticator apps list a tessera account under: the issuer's host."""
+    return urlsplit(issuer).hostname or issuer
+
+
+def build_totp_factor(
+    user: User, secret: str, *, secret_key: str, issuer: str, now: Timestamp
+) -> TOTPEnrolment:
+    """A confirmed TOTP factor for the user holding `secret` (sealed), with its URI."""
+    factor_id = new_id()
+    factor = Factor(
+        id=factor_id,
+        user_id=user.id,
+        kind=FactorKind.TOTP,
+        secret=otp.seal_totp_secret(secret, factor_id, secret_key),
+        name=TOTP_NAME,
+        created_at=now,
+        confirmed_at=now,
+    )
+    uri = otp.otpauth_uri(secret, user.username, issuer_label(issuer))
+    return TOTPEnrolment(factor=factor, secret=secret, otpauth_uri=uri)
+
+
+async def add_totp(
+    repos: MFARepos,
+    user_id: str,
+    secret: str | None,
+    *,
+    secret_key: str,
+    issuer: str,
+    actor: str,
+    now: Timestamp,
+) -> TOTPEnrolment:
+    """Give the user a TOTP factor, active at once (operator-assisted enrolment, for a
+    migration from another system or for support): the imported `secret`, or a new one.
+
+    Raises:
+        UnknownUserError: no such user.
+        TOTPSecretError (crypto.otp): the secret is not base32 or too short.
+    """
+    user = await get_user(repos, user_id)
+    chosen = otp.new_totp_secret() if secret is None else otp.parse_totp_secret(secret)
+    enrolment = build_totp_factor(user, chosen, secret_key=secret_key, issuer=issuer, now=now)
+    await repos.factors.add(enrolment.factor)
+    await _audit(repos, Event.MFA_ENROLLED, enrolment.factor, now, actor=actor)
+    return enrolment
+
+
+async def mfa_status(repos: MFARepos, user_id: str) -> MFAStatus:
+    """The user's factors and unused recovery codes.
+
+    Raises:
+        UnknownUserError: no such user.
+    """
+    user = await get_user(repos, user_id)
+    return MFAStatus(
+        factors=await repos.factors.list_for_user(user.id),
+        recovery_codes_left=await repos.factors.count_recovery_codes(user.id),
+    )
+
+
+async def reset_factors(repos: MFARepos, user_id: str, *, actor: str, now: Timestamp) -> int:
+    """Remove every factor and recovery code of the user (a lost phone); how many factors.
+    Under `TESSERA_MFA=required` they enrol again at their next sign-in.
+
+    Raises:
+        UnknownUserError: no such user.
+    """
+    user = await get_user(repos, user_id)
+    removed = await repos.factors.delete_for_user(user.id)
+    await repos.audit.record(
+        Event.MFA_RESET, now, user_id=user.id, detail={"actor": actor, "factors": str(removed)}
+    )
+    return removed
+
+
+async def issue_recovery_codes(repos: MFARepos, user: User, now: Timestamp) -> list[str]:
+    """Ten new recovery codes for the user, replacing any they had: the codes are
+    returned to be shown once, and only their digests are stored."""
+    codes = [otp.new_recovery_code() for _ in range(RECOVERY_CODES)]
+    await repos.factors.replace_recovery_codes(user.id, [digest(c) for c in codes], now)
+    return codes
+
+
+def confirmed_factors(factors: Sequence[Factor]) -> list[Factor]:
+    """The factors a sign-in asks for (an unconfirmed enrolment is not one)."""
+    return [factor for factor in factors if factor.is_confirmed]
+
+
+async def check_second_factor(
+    repos: MFARepos,
+    user: User,
+    code: str,
+    *,
+    secret_key: str,
+    now: Timestamp,
+    ip: str | None = None,
+) -> list[AMR] | None:
+    """The methods a right code proves (a TOTP code or a recovery code, after the
+    password), spending it; None for a wrong, replayed or spent code. Either way the
+    attempt is audited; counting it against the sign-in throttle is the caller's.
+    """
+    for factor in confirmed_factors(await repos.factors.list_for_user(user.id)):
+        secret = otp.open_totp_secret(factor.secret, factor.id, secret_key)
+        step = otp.matching_step(secret, code, now)
+        if step is not None and await repos.factors.use_step(factor.id, step):
+            await _audit(repos, Event.MFA_SUCCEEDED, factor, now, ip=ip, method="totp")
+            return [AMR.PASSWORD, AMR.OTP, AMR.MFA]
+    recovery = digest(otp.normalise_recovery_code(code))
+    if await repos.factors.use_recovery_code(user.id, recovery, now):
+        await repos.audit.record(
+            Event.MFA_SUCCEEDED, now, user_id=user.id, ip=ip, detail={"method": "recovery_code"}
+        )
+        return [AMR.PASSWORD, AMR.OTP, AMR.MFA]
+    await repos.audit.record(Event.MFA_FAILED, now, user_id=user.id, ip=ip)
+    return None
+
+
+async def _audit(
+    repos: MFARepos,
+    event: Event,
+    factor: Factor,
+    now: Timestamp,
+    *,
+    ip: str | None = None,
+    **detail: str,
+) -> None:
+    await repos.audit.record(
+        event,
+        now,
+        user_id=factor.user_id,
+        ip=ip,
+        detail={"factor": factor.id, "kind": factor.kind.value, **detail},
+    )
