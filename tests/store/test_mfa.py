@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import replace
 
 import pyotp
 import pytest
@@ -13,11 +14,11 @@ import pytest
 from tessera.core import mfa
 from tessera.core.accounts import UnknownUserError
 from tessera.core.audit_events import Event
-from tessera.core.mfa import AMR
-from tessera.core.models import Factor, FactorKind
+from tessera.core.models import AMR, PASSWORD_ONLY, TWO_FACTORS, Factor, FactorKind
+from tessera.core.sessions import load_session, start_session
 from tessera.crypto.otp import TOTPSecretError, open_totp_secret, seal_totp_secret
 from tessera.store import SQLRepos, Store
-from tests.support.grants import USER, add_user
+from tests.support.grants import USER, add_api, add_client, add_grant, add_user
 
 NOW = 1_800_000_010
 STEP = NOW // 30
@@ -25,13 +26,14 @@ KEY = "k" * 43
 ISSUER = "https://login.example.test"
 ACTOR = "cli:ops"
 SECRET = "JBSWY3DPEHPK3PXP" * 2
-MFA = [AMR.PASSWORD, AMR.OTP, AMR.MFA]
+MFA = TWO_FACTORS
 
 
 @pytest.fixture
 async def store(database_url: str) -> AsyncIterator[Store]:
     opened = await Store.open(database_url, min_size=1, max_size=4)
     await add_user(opened)
+    await add_api(opened)
     yield opened
     await opened.close()
 
@@ -47,7 +49,7 @@ async def _enrol(store: Store, secret: str | None = SECRET) -> mfa.TOTPEnrolment
         )
 
 
-async def _check(store: Store, code: str, now: int = NOW) -> list[AMR] | None:
+async def _check(store: Store, code: str, now: int = NOW) -> tuple[AMR, ...] | None:
     async with store.transaction() as tx:
         return await mfa.check_second_factor(tx, USER, code, secret_key=KEY, now=now, ip="::1")
 
@@ -173,3 +175,18 @@ async def test_a_reset_removes_factors_and_recovery_codes(store: Store) -> None:
 def test_authenticator_apps_list_the_account_under_the_issuer_host() -> None:
     assert mfa.issuer_label("https://login.example.test:8443/tenant") == "login.example.test"
     assert mfa.issuer_label("tessera") == "tessera"
+
+
+async def test_how_a_person_signed_in_is_kept_by_session_and_grant(store: Store) -> None:
+    issued = await add_grant(store, await add_client(store), now=NOW)
+    async with store.transaction() as tx:
+        cookie, _ = await start_session(
+            tx.sessions, USER, now=NOW, lifetime=60, replacing=None, amr=TWO_FACTORS
+        )
+        loaded = await load_session(tx.sessions, cookie, NOW)
+        assert loaded is not None and loaded.amr == TWO_FACTORS
+        stored = await tx.grants.get(issued.grant.id)
+        assert stored is not None and stored.amr == PASSWORD_ONLY
+        await tx.grants.add(replace(issued.grant, id="two", amr=TWO_FACTORS), b"x" * 32)
+        two = await tx.grants.get("two")
+        assert two is not None and two.amr == TWO_FACTORS

@@ -23,7 +23,7 @@ from tessera.store.errors import SchemaOutOfDateError, StoreUnavailableError
 from tessera.store.tables import metadata
 from tessera.web.app import open_store
 from tests.conftest import TEST_SECRET_KEY
-from tests.support.grants import USER, RegisteredClient, add_api, add_grant
+from tests.support.grants import REDIRECT_URI, USER, RegisteredClient, add_api
 from tests.support.postgres import PostgresCluster
 
 NOW = 1_800_000_000
@@ -157,7 +157,7 @@ async def _add_old_catalog(url: str) -> None:
             await add_api(store, identifier)
         await _add_client_row(store, "machine", "client_credentials")
         await _add_user_row(store)
-        await add_grant(store, await _add_client_row(store, "web"), now=NOW)
+        await _add_grant_row(store, await _add_client_row(store, "web"))
     finally:
         await store.close()
 
@@ -191,6 +191,26 @@ def _refresh_tokens_without_rowid(url: str) -> bool | None:
             "SELECT sql FROM sqlite_master WHERE name = 'refresh_tokens'"
         ).scalar_one()
     return "WITHOUT ROWID" in sql
+
+
+async def _add_grant_row(store: Store, client: RegisteredClient) -> str:
+    """A grant of USER as schemas before 0009 hold it; its id."""
+    async with store.transaction() as tx:
+        await tx.conn.execute(
+            "INSERT INTO grants (id, client_id, user_id, session_id, redirect_uri, scope, "
+            "code_challenge, auth_time, created_at, code_expires_at, expires_at, code_hash) "
+            "VALUES ('old-grant', :client_id, :user_id, 'sid-1', :redirect_uri, 'openid', "
+            "'challenge', :now, :now, :now, :later, :code_hash)",
+            {
+                "client_id": client.client_id,
+                "user_id": USER.id,
+                "redirect_uri": REDIRECT_URI,
+                "now": NOW,
+                "later": NOW + 3600,
+                "code_hash": b"c" * 32,
+            },
+        )
+    return "old-grant"
 
 
 async def _add_user_row(store: Store) -> None:
@@ -232,10 +252,10 @@ async def _add_refresh_token(url: str) -> RefreshToken:
     store = await Store.open(url, min_size=1, max_size=1)
     try:
         await _add_user_row(store)
-        issued = await add_grant(store, await _add_client_row(store, "old-app"), now=NOW)
+        grant_id = await _add_grant_row(store, await _add_client_row(store, "old-app"))
         token = RefreshToken(
             token_hash=b"r" * 32,
-            grant_id=issued.grant.id,
+            grant_id=grant_id,
             scope=frozenset({"offline_access"}),
             created_at=NOW,
             expires_at=NOW + 100,

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from tessera.core.audit_events import Event
-from tessera.core.models import Session, Timestamp, User
+from tessera.core.models import AMR, PASSWORD_ONLY, Session, Timestamp, User
 from tessera.core.ports import AuditRepo, SessionRepo, ThrottleRepo, UserRepo
 from tessera.core.sessions import start_session
 from tessera.crypto.passwords import (
@@ -275,8 +275,10 @@ async def record_success(
     now: Timestamp,
     session_lifetime: int,
     replacing: Session | None,
+    amr: tuple[AMR, ...] = PASSWORD_ONLY,
 ) -> tuple[str, Session]:
-    """Clear the login name's failures and start a session; return its cookie and itself.
+    """Clear the login name's failures and start a session signed in by the methods
+    `amr`; return its cookie and itself.
 
     The address only gets this attempt's count back: one valid account must not let an
     attacker reset the limit between guesses at others.
@@ -290,7 +292,12 @@ async def record_success(
     if check.new_hash is not None:
         await repos.users.set_password_hash(check.user.id, check.new_hash)
     cookie, session = await start_session(
-        repos.sessions, check.user, now=now, lifetime=session_lifetime, replacing=replacing
+        repos.sessions,
+        check.user,
+        now=now,
+        lifetime=session_lifetime,
+        replacing=replacing,
+        amr=amr,
     )
     await _audit(repos, Event.LOGIN_SUCCEEDED, attempt, now, sid=session.sid)
     return cookie, session

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from tessera.core.grants import GRANTS
-from tessera.core.models import OIDC_SCOPES, AuthMethod, Prompt, ResponseMode
+from tessera.core.models import ACR, OIDC_SCOPES, AuthMethod, Prompt, ResponseMode
 from tessera.crypto.keys import Algorithm
 
 TOKEN_ENDPOINT_AUTH_METHODS = [method.value for method in AuthMethod]
@@ -56,6 +56,8 @@ def build_openid_configuration(issuer: str, algorithms: Iterable[Algorithm]) -> 
             "exp",
             "iat",
             "auth_time",
+            "amr",
+            "acr",
             "nonce",
             "at_hash",
             "sid",
@@ -65,6 +67,7 @@ def build_openid_configuration(issuer: str, algorithms: Iterable[Algorithm]) -> 
             "email",
             "email_verified",
         ],
+        "acr_values_supported": [acr.value for acr in ACR],
         "claims_parameter_supported": False,
         "request_parameter_supported": False,
         "request_uri_parameter_supported": False,

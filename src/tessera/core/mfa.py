@@ -12,13 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Protocol
 from urllib.parse import urlsplit
 
 from tessera.core.accounts import get_user
 from tessera.core.audit_events import Event
-from tessera.core.models import Factor, FactorKind, Timestamp, User
+from tessera.core.models import AMR, TWO_FACTORS, Factor, FactorKind, Timestamp, User
 from tessera.core.ports import AuditRepo, FactorRepo, UserRepo
 from tessera.crypto import otp
 from tessera.crypto.tokens import digest, new_id
@@ -36,14 +35,6 @@ class MFARepos(Protocol):
     def factors(self) -> FactorRepo: ...
     @property
     def audit(self) -> AuditRepo: ...
-
-
-class AMR(StrEnum):
-    """Authentication method references (RFC 8176 2) tessera's sign-ins produce."""
-
-    PASSWORD = "pwd"
-    OTP = "otp"
-    MFA = "mfa"
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,7 +152,7 @@ async def check_second_factor(
     secret_key: str,
     now: Timestamp,
     ip: str | None = None,
-) -> list[AMR] | None:
+) -> tuple[AMR, ...] | None:
     """The methods a right code proves (a TOTP code or a recovery code, after the
     password), spending it; None for a wrong, replayed or spent code. Either way the
     attempt is audited; counting it against the sign-in throttle is the caller's.
@@ -171,13 +162,13 @@ async def check_second_factor(
         step = otp.matching_step(secret, code, now)
         if step is not None and await repos.factors.use_step(factor.id, step):
             await _audit(repos, Event.MFA_SUCCEEDED, factor, now, ip=ip, method="totp")
-            return [AMR.PASSWORD, AMR.OTP, AMR.MFA]
+            return TWO_FACTORS
     recovery = digest(otp.normalise_recovery_code(code))
     if await repos.factors.use_recovery_code(user.id, recovery, now):
         await repos.audit.record(
             Event.MFA_SUCCEEDED, now, user_id=user.id, ip=ip, detail={"method": "recovery_code"}
         )
-        return [AMR.PASSWORD, AMR.OTP, AMR.MFA]
+        return TWO_FACTORS
     await repos.audit.record(Event.MFA_FAILED, now, user_id=user.id, ip=ip)
     return None
 

@@ -14,6 +14,31 @@ from tessera.crypto.keys import Algorithm
 Timestamp = int
 
 
+class AMR(StrEnum):
+    """Authentication method references (RFC 8176 2) tessera's sign-ins produce."""
+
+    PASSWORD = "pwd"
+    OTP = "otp"
+    MFA = "mfa"
+
+
+class ACR(StrEnum):
+    """The authentication context classes tessera asserts (`acr`, OIDC Core 2) and a
+    client may ask for (`acr_values`): one factor, or two."""
+
+    PASSWORD = "urn:tessera:acr:pwd"
+    MFA = "urn:tessera:acr:mfa"
+
+
+PASSWORD_ONLY: tuple[AMR, ...] = (AMR.PASSWORD,)
+TWO_FACTORS: tuple[AMR, ...] = (AMR.PASSWORD, AMR.OTP, AMR.MFA)
+
+
+def acr_of(amr: tuple[AMR, ...]) -> ACR:
+    """The class a sign-in by these methods reaches."""
+    return ACR.MFA if AMR.MFA in amr else ACR.PASSWORD
+
+
 class GrantType(StrEnum):
     AUTHORIZATION_CODE = "authorization_code"
     REFRESH_TOKEN = "refresh_token"
@@ -205,6 +230,7 @@ class Grant:
     expires_at: Timestamp
     redeemed_at: Timestamp | None = None
     revoked_at: Timestamp | None = None
+    amr: tuple[AMR, ...] = PASSWORD_ONLY  # How the person signed in for it (RFC 8176).
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -226,6 +252,7 @@ class Session:
     auth_time: Timestamp
     created_at: Timestamp
     expires_at: Timestamp
+    amr: tuple[AMR, ...] = PASSWORD_ONLY  # How its person signed in (RFC 8176).
 
 
 class FactorKind(StrEnum):

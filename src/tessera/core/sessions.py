@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from tessera.core.audit_events import Event
-from tessera.core.models import Session, Timestamp, User
+from tessera.core.models import AMR, PASSWORD_ONLY, Session, Timestamp, User
 from tessera.core.ports import AuditRepo, SessionRepo
 from tessera.crypto.tokens import SecretKind, digest, new_id, new_secret
 
@@ -42,8 +42,10 @@ async def start_session(
     now: Timestamp,
     lifetime: int,
     replacing: Session | None,
+    amr: tuple[AMR, ...] = PASSWORD_ONLY,
 ) -> tuple[str, Session]:
-    """A new session for a person who just signed in; the cookie value and the session."""
+    """A new session for a person who just signed in by the methods `amr`; the cookie
+    value and the session."""
     if replacing is not None:
         await sessions.delete(replacing.sid)
     cookie = new_secret(SecretKind.SESSION)
@@ -53,6 +55,7 @@ async def start_session(
         auth_time=now,
         created_at=now,
         expires_at=now + lifetime,
+        amr=amr,
     )
     await sessions.add(digest(cookie), session)
     return cookie, session

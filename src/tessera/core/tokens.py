@@ -1,10 +1,10 @@
 """What tokens say: RFC 9068 access tokens, OIDC ID tokens, and the token response.
 
 Access token: a JWT with header `typ: at+jwt` and iss, sub, aud, client_id, scope, iat,
-exp, jti and (when a person signed in) auth_time (RFC 9068 2.2). ID token: OIDC Core
-2 and 3.1.3.6 (iss, sub, aud = azp = client_id, exp, iat, auth_time, nonce, at_hash,
-sid) with the profile and email claims of 5.4 by scope. Token response: RFC 6749 5.1.
-Only pure builders live here; grants.base issues and stores.
+exp, jti and (when a person signed in) auth_time and acr (RFC 9068 2.2). ID token: OIDC
+Core 2 and 3.1.3.6 (iss, sub, aud = azp = client_id, exp, iat, auth_time, amr (RFC 8176),
+acr, nonce, at_hash, sid) with the profile and email claims of 5.4 by scope. Token
+response: RFC 6749 5.1. Only pure builders live here; grants.base issues and stores.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from tessera.core.models import Client, Grant, Timestamp, User
+from tessera.core.models import ACR, Client, Grant, Timestamp, User, acr_of
 from tessera.core.scopes import format_scope
 
 Claims = dict[str, Any]
@@ -123,8 +123,11 @@ def build_access_token_claims(
     lifetime: int,
     jti: str,
     auth_time: Timestamp | None,
+    acr: ACR | None = None,
 ) -> Claims:
-    """RFC 9068 2.2 claims; `sub` is the user, or the client itself when no one signed in."""
+    """RFC 9068 2.2 claims; `sub` is the user, or the client itself when no one signed
+    in. A person's token also says how strongly they signed in (`acr`, RFC 9068 2.2.1),
+    so an API can ask for two factors."""
     claims: Claims = {
         "iss": policy.issuer,
         "sub": subject,
@@ -137,6 +140,8 @@ def build_access_token_claims(
     }
     if auth_time is not None:
         claims["auth_time"] = auth_time
+    if acr is not None:
+        claims["acr"] = acr.value
     return claims
 
 
@@ -177,6 +182,8 @@ def build_id_token_claims(
         "exp": now + policy.id_token_lifetime,
         "iat": now,
         "auth_time": grant.auth_time,
+        "amr": [method.value for method in grant.amr],
+        "acr": acr_of(grant.amr).value,
         "at_hash": at_hash,
     }
     if nonce is not None:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from tessera.core.models import Grant, Timestamp
 from tessera.core.ports import CodeReusedError, UnknownCodeError
 from tessera.store.engine import Connection, Row
+from tessera.store.methods import amr_column, parse_amr
 
 _COLUMNS = (
     "id, client_id, user_id, session_id, redirect_uri, scope, audience, code_challenge, "
-    "nonce, auth_time, created_at, code_expires_at, expires_at, redeemed_at, revoked_at"
+    "nonce, auth_time, created_at, code_expires_at, expires_at, redeemed_at, revoked_at, amr"
 )
 
 
@@ -29,6 +30,7 @@ def _grant(row: Row) -> Grant:
         expires_at=row["expires_at"],
         redeemed_at=row["redeemed_at"],
         revoked_at=row["revoked_at"],
+        amr=parse_amr(row["amr"]),
     )
 
 
@@ -40,7 +42,7 @@ class SQLGrantRepo:
         await self._conn.execute(
             f"INSERT INTO grants ({_COLUMNS}, code_hash) VALUES (:id, :client_id, :user_id, "
             ":session_id, :redirect_uri, :scope, :audience, :code_challenge, :nonce, "
-            ":auth_time, :created_at, :code_expires_at, :expires_at, NULL, NULL, :code_hash)",
+            ":auth_time, :created_at, :code_expires_at, :expires_at, NULL, NULL, :amr, :code_hash)",
             {
                 "id": grant.id,
                 "client_id": grant.client_id,
@@ -55,6 +57,7 @@ class SQLGrantRepo:
                 "created_at": grant.created_at,
                 "code_expires_at": grant.code_expires_at,
                 "expires_at": grant.expires_at,
+                "amr": amr_column(grant.amr),
                 "code_hash": code_hash,
             },
         )

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from tessera.core.models import Session, Timestamp
 from tessera.store.engine import Connection, Row
+from tessera.store.methods import amr_column, parse_amr
 
-_COLUMNS = "sid, user_id, auth_time, created_at, expires_at"
+_COLUMNS = "sid, user_id, auth_time, created_at, expires_at, amr"
 
 
 def _session(row: Row) -> Session:
@@ -15,6 +16,7 @@ def _session(row: Row) -> Session:
         auth_time=row["auth_time"],
         created_at=row["created_at"],
         expires_at=row["expires_at"],
+        amr=parse_amr(row["amr"]),
     )
 
 
@@ -25,7 +27,7 @@ class SQLSessionRepo:
     async def add(self, id_hash: bytes, session: Session) -> None:
         await self._conn.execute(
             f"INSERT INTO sessions (id_hash, {_COLUMNS}) VALUES "
-            "(:id_hash, :sid, :user_id, :auth_time, :created_at, :expires_at)",
+            "(:id_hash, :sid, :user_id, :auth_time, :created_at, :expires_at, :amr)",
             {
                 "id_hash": id_hash,
                 "sid": session.sid,
@@ -33,6 +35,7 @@ class SQLSessionRepo:
                 "auth_time": session.auth_time,
                 "created_at": session.created_at,
                 "expires_at": session.expires_at,
+                "amr": amr_column(session.amr),
             },
         )
 

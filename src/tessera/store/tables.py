@@ -212,6 +212,7 @@ grants = Table(
     Column("code_challenge", String(64), nullable=False),
     Column("nonce", Text),
     Column("auth_time", BigInteger, nullable=False),
+    Column("amr", String(200), doc="RFC 8176 values, space-separated; NULL: pwd"),
     Column("created_at", BigInteger, nullable=False),
     Column("code_expires_at", BigInteger, nullable=False),
     Column("expires_at", BigInteger, nullable=False, doc="absolute end of the token family"),

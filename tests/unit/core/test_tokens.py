@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from tessera.core.models import AuthMethod, Client, Grant, User
+from tessera.core.models import TWO_FACTORS, AuthMethod, Client, Grant, User, acr_of
 from tessera.core.tokens import (
     RefreshLifetimes,
     RefreshPolicy,
@@ -129,6 +129,8 @@ def test_id_token_claims_follow_oidc_core() -> None:
         "exp": NOW + 36000,
         "iat": NOW,
         "auth_time": NOW - 30,
+        "amr": ["pwd"],
+        "acr": "urn:tessera:acr:pwd",
         "at_hash": "half",
         "nonce": "n-1",
         "sid": "sid-1",
@@ -150,6 +152,34 @@ def test_id_token_without_nonce_or_session_omits_them() -> None:
         nonce=None,
     )
     assert "nonce" not in claims and "sid" not in claims
+
+
+def test_two_factors_are_in_the_id_token_and_the_access_token() -> None:
+    grant = replace(GRANT, amr=TWO_FACTORS)
+    claims = build_id_token_claims(
+        policy=POLICY,
+        grant=grant,
+        client=CLIENT,
+        user=USER,
+        scope=frozenset({"openid"}),
+        now=NOW,
+        at_hash="half",
+        nonce=None,
+    )
+    assert (claims["amr"], claims["acr"]) == (["pwd", "otp", "mfa"], "urn:tessera:acr:mfa")
+    access = build_access_token_claims(
+        policy=POLICY,
+        subject="u1",
+        client_id="app",
+        audience="https://api.test",
+        scope=frozenset(),
+        now=NOW,
+        lifetime=60,
+        jti="x",
+        auth_time=NOW,
+        acr=acr_of(grant.amr),
+    )
+    assert access["acr"] == "urn:tessera:acr:mfa"
 
 
 def test_token_response_body_has_only_what_was_issued() -> None:

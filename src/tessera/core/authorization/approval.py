@@ -61,6 +61,7 @@ async def issue_code(
         code_challenge=request.code_challenge,
         nonce=request.nonce,
         auth_time=session.auth_time,
+        amr=session.amr,
         created_at=now,
         code_expires_at=now + policy.code_lifetime,
         expires_at=now + policy.refresh.for_client(request.client).absolute,

@@ -16,7 +16,15 @@ from tessera.core.audience import build_audience, check_grant_audience
 from tessera.core.audit_events import Event
 from tessera.core.errors import InvalidGrantError, InvalidScopeError
 from tessera.core.keyring import KeyRing
-from tessera.core.models import Client, Grant, GrantType, RefreshToken, Timestamp, User
+from tessera.core.models import (
+    Client,
+    Grant,
+    GrantType,
+    RefreshToken,
+    Timestamp,
+    User,
+    acr_of,
+)
 from tessera.core.outcomes import Refused
 from tessera.core.ports import ApiRepo, AuditRepo, GrantRepo, RefreshTokenRepo, UserRepo
 from tessera.core.scopes import parse_scope
@@ -140,6 +148,7 @@ async def issue_user_tokens(
         lifetime=lifetime,
         jti=build_jti(grant.id, new_id(8)),
         auth_time=grant.auth_time,
+        acr=acr_of(grant.amr),
     )
     access_token = sign_jwt(claims, request.keyring.current(alg), typ=ACCESS_TOKEN_TYPE)
     id_token = None

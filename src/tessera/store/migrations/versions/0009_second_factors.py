@@ -2,10 +2,11 @@
 
 `user_factors` holds each user's second factors (a TOTP secret sealed under
 TESSERA_SECRET_KEY, and the last time step used, so no code is accepted twice);
-`recovery_codes` the digests of their single-use recovery codes. `sessions.amr` is how
-the session's person authenticated (RFC 8176 values, space-separated; NULL: a password,
-as every session before this revision). Both tables are new and the column nullable, so
-the previous version's statements stay valid while both run.
+`recovery_codes` the digests of their single-use recovery codes. `sessions.amr` and
+`grants.amr` are how the person authenticated (RFC 8176 values, space-separated; NULL:
+a password, as every session and grant before this revision), what the tokens' `amr`
+and `acr` say. The tables are new and the columns nullable, so the previous version's
+statements stay valid while both run.
 
 Revision ID: 0009
 Revises: 0008
@@ -56,13 +57,15 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("user_id", "digest", name=op.f("pk_recovery_codes")),
     )
-    with op.batch_alter_table("sessions") as batch_op:
-        batch_op.add_column(sa.Column("amr", sa.String(200), nullable=True))
+    for table in ("sessions", "grants"):
+        with op.batch_alter_table(table) as batch_op:
+            batch_op.add_column(sa.Column("amr", sa.String(200), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("sessions") as batch_op:
-        batch_op.drop_column("amr")
+    for table in ("grants", "sessions"):
+        with op.batch_alter_table(table) as batch_op:
+            batch_op.drop_column("amr")
     op.drop_table("recovery_codes")
     op.drop_index("ix_user_factors_user_id", table_name="user_factors")
     op.drop_table("user_factors")
