@@ -8,6 +8,8 @@ import pytest
 
 from tessera.core.authorization.pending import (
     InteractionPolicy,
+    PasswordVerified,
+    await_second_factor,
     finish_interaction,
     load_pending,
     park,
@@ -60,9 +62,16 @@ async def test_a_parked_request_is_picked_up_once_with_its_id_token_hint(store: 
         assert pending.request == request and pending.login_sid == "sid-1"
         assert pending.request.id_token_hint is not None
         assert pending.request.id_token_hint.subject == "alice"
+        assert pending.verified is None
+        held = PasswordVerified(user_id="user-alice", login="Alice")
+        await await_second_factor(tx.interactions, pending, held)
+        awaiting = await load_pending(tx, interaction_id, NOW + 59, HINTS)
+        assert (awaiting.verified, awaiting.login_sid) == (held, "sid-1")
         await finish_interaction(tx.interactions, pending)
         with pytest.raises(UnknownInteractionError):
             await finish_interaction(tx.interactions, pending)
+        with pytest.raises(UnknownInteractionError):
+            await await_second_factor(tx.interactions, pending, held)
         with pytest.raises(UnknownInteractionError):
             await load_pending(tx, interaction_id, NOW, HINTS)
 

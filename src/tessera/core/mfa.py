@@ -11,7 +11,8 @@ transaction and writes its audit event; the operator's name their `actor`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Protocol
 from urllib.parse import urlsplit
 
@@ -24,6 +25,22 @@ from tessera.crypto.tokens import digest, new_id
 
 RECOVERY_CODES = 10
 TOTP_NAME = "authenticator app"
+
+
+class MFAMode(StrEnum):
+    """When a sign-in asks for a second factor (`TESSERA_MFA`): never, or when the user
+    has one."""
+
+    OFF = "off"
+    OPTIONAL = "optional"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MFAPolicy:
+    """The sign-in's second-factor rule, and the key its TOTP secrets are sealed under."""
+
+    mode: MFAMode
+    secret_key: str = field(repr=False)
 
 
 class MFARepos(Protocol):
@@ -118,7 +135,6 @@ async def mfa_status(repos: MFARepos, user_id: str) -> MFAStatus:
 
 async def reset_factors(repos: MFARepos, user_id: str, *, actor: str, now: Timestamp) -> int:
     """Remove every factor and recovery code of the user (a lost phone); how many factors.
-    Under `TESSERA_MFA=required` they enrol again at their next sign-in.
 
     Raises:
         UnknownUserError: no such user.

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from tessera.core.authorization.approval import CodePolicy
 from tessera.core.authorization.pending import InteractionPolicy
 from tessera.core.key_rotation import KeyPolicy
+from tessera.core.mfa import MFAPolicy
 from tessera.core.rate_limits import RateLimits
 from tessera.core.tokens import TokenPolicy
 
@@ -21,12 +22,14 @@ from tessera.core.tokens import TokenPolicy
 class AuthorizationPolicy:
     """What /authorize, the login page and the consent page apply: the issuer named in
     every response (RFC 9207), the code and grant lifetimes, how long and how often a
-    request may wait for the person, and how long a sign-in lasts."""
+    request may wait for the person, how long a sign-in lasts, and when it asks for a
+    second factor."""
 
     issuer: str
     codes: CodePolicy
     interactions: InteractionPolicy
     session_lifetime: int
+    mfa: MFAPolicy
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -323,6 +323,10 @@ class InteractionRepo(Protocol):
     async def get(self, id_hash: bytes, now: Timestamp) -> str | None:
         """The payload of an unexpired interaction, or None."""
 
+    async def update(self, id_hash: bytes, payload: str) -> bool:
+        """Replace an interaction's payload (a step of the sign-in done); False if it is
+        gone."""
+
     async def delete(self, id_hash: bytes) -> bool:
         """Finish an interaction so it cannot be replayed; True if this call removed it.
 

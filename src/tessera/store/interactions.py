@@ -31,6 +31,13 @@ class SQLInteractionRepo:
         )
         return None if row is None else str(row["payload"])
 
+    async def update(self, id_hash: bytes, payload: str) -> bool:
+        updated = await self._conn.execute(
+            "UPDATE interactions SET payload = :payload WHERE id_hash = :id_hash",
+            {"id_hash": id_hash, "payload": payload},
+        )
+        return updated > 0
+
     async def delete(self, id_hash: bytes) -> bool:
         deleted = await self._conn.execute(
             "DELETE FROM interactions WHERE id_hash = :id_hash", {"id_hash": id_hash}

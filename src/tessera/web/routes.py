@@ -50,6 +50,7 @@ routes = [
     Route("/readyz", probes.readyz, methods=["GET"]),
     Route("/u/login", login.login_page, methods=["GET"]),
     Route("/u/login", login.submit_login, methods=["POST"]),
+    Route("/u/login/code", login.submit_code, methods=["POST"]),
     Route("/u/consent", consent.consent_page, methods=["GET"]),
     Route("/u/consent", consent.submit_consent, methods=["POST"]),
     Route("/logout", logout.logout, methods=["GET", "POST"]),

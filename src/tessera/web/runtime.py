@@ -24,6 +24,7 @@ from tessera.core.key_rotation import (
     rotations_due,
 )
 from tessera.core.keyring import KeyRing
+from tessera.core.mfa import MFAMode, MFAPolicy
 from tessera.core.password_checks import PasswordCheckSlots, available_cores
 from tessera.core.policy import AuthorizationPolicy, ServerPolicy
 from tessera.core.rate_limits import RateLimits
@@ -79,6 +80,7 @@ def build_server_policy(settings: Settings) -> ServerPolicy:
                 per_ip=settings.interaction_rate_limit_per_ip,
             ),
             session_lifetime=settings.session_lifetime,
+            mfa=MFAPolicy(mode=MFAMode(settings.mfa), secret_key=settings.secret_key),
         ),
         keys=build_key_policy(settings),
     )

@@ -15,7 +15,7 @@ parks nothing, so the limit costs that request no statement.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from tessera.core.audit_events import Event
@@ -60,12 +60,24 @@ class PendingRepos(Protocol):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class PasswordVerified:
+    """A sign-in half done: `user_id`'s password was right, typed as `login` (the name
+    whose throttle keys the second factor's attempts count on too), and the second
+    factor is awaited."""
+
+    user_id: str
+    login: str = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class PendingRequest:
-    """A parked request; `login_sid` is the session signed in while it waited."""
+    """A parked request; `login_sid` is the session signed in while it waited, and
+    `verified` a password checked for it that awaits its second factor."""
 
     interaction_id: str
     request: AuthorizationRequest
     login_sid: str | None = None
+    verified: PasswordVerified | None = None
 
 
 def build_params(request: AuthorizationRequest) -> dict[str, str]:
@@ -119,6 +131,24 @@ async def park(
     return interaction_id
 
 
+async def await_second_factor(
+    interactions: InteractionRepo, pending: PendingRequest, verified: PasswordVerified
+) -> None:
+    """Keep, with the parked request, that its person's password was right, so that the
+    second factor's page can finish the sign-in (and nothing else can).
+
+    Raises:
+        UnknownInteractionError: the interaction was finished meanwhile.
+    """
+    payload = {
+        "params": build_params(pending.request),
+        "login_sid": pending.login_sid,
+        "verified": {"user_id": verified.user_id, "login": verified.login},
+    }
+    if not await interactions.update(digest(pending.interaction_id), json.dumps(payload)):
+        raise UnknownInteractionError(detail="interaction finished concurrently")
+
+
 async def load_pending(
     repos: PendingRepos, interaction_id: str | None, now: Timestamp, hints: HintVerifier
 ) -> PendingRequest:
@@ -136,10 +166,12 @@ async def load_pending(
     stored = json.loads(payload)
     pairs = list(stored["params"].items())
     target = await resolve_target(pairs, repos.clients)
+    verified = stored.get("verified")
     return PendingRequest(
         interaction_id=interaction_id,
         request=await parse_authorization_request(target, pairs, repos.apis, hints, now=now),
         login_sid=stored["login_sid"],
+        verified=None if verified is None else PasswordVerified(**verified),
     )
 
 

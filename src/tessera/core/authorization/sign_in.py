@@ -11,10 +11,12 @@ added as a step of its own:
    of the process's password check slots is held (core.password_checks).
 3. `finish_sign_in`, one transaction: a wrong password is recorded as the failure it
    was already counted as; a right one finishes the interaction, replaces the
-   browser's session and advances the request (core.authorization.advance).
+   browser's session and advances the request (core.authorization.advance). A person
+   with a second factor is asked for it first: the right password is kept with the
+   request, and core.authorization.second_factor finishes the sign-in with the code.
 
-What the page must show is the answer: the form again (`SignInForm`, and why), or
-the new session with what comes next (`SignedIn`).
+What the page must show is the answer: the form again (`SignInForm`, and why), the
+code's form (`CodeForm`), or the new session with what comes next (`SignedIn`).
 """
 
 from __future__ import annotations
@@ -25,10 +27,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from tessera.core.authorization.advance import AdvanceRepos, AuthorizationAnswer, advance
+from tessera.core.authorization.advance import (
+    AdvanceRepos,
+    AuthorizationAnswer,
+    CodeIssued,
+    NeedsPage,
+    advance,
+)
 from tessera.core.authorization.pending import (
+    PasswordVerified,
     PendingRepos,
     PendingRequest,
+    await_second_factor,
     finish_interaction,
     load_pending,
 )
@@ -42,11 +52,12 @@ from tessera.core.login import (
     record_failure,
     record_success,
 )
-from tessera.core.models import Timestamp
-from tessera.core.outcomes import settle
+from tessera.core.mfa import MFAMode, MFAPolicy, confirmed_factors
+from tessera.core.models import AMR, PASSWORD_ONLY, Timestamp, User
+from tessera.core.outcomes import Refused, settle
 from tessera.core.password_checks import PasswordCheckSlots
 from tessera.core.policy import AuthorizationPolicy
-from tessera.core.ports import Transactions
+from tessera.core.ports import FactorRepo, Transactions
 from tessera.core.sessions import load_session
 
 # How long a sign-in waits, and how often it looks, while its login name is checked
@@ -86,6 +97,17 @@ class SignInForm:
     disabled: bool = False
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CodeForm:
+    """The second factor's form, for `pending` whose password was right. `failed`: the
+    code was wrong, replayed or spent; `retry_after` > 0: the throttle refuses codes
+    for that long."""
+
+    pending: PendingRequest
+    failed: bool = False
+    retry_after: int = 0
+
+
 @dataclass(frozen=True, slots=True)
 class SignedIn:
     """The new session's cookie value, and what the request gets next."""
@@ -96,7 +118,10 @@ class SignedIn:
 
 class SignInRepos(LoginRepos, AdvanceRepos, PendingRepos, Protocol):
     """What a sign-in touches: the parked request, the attempt's account, throttle and
-    session, then advancing the request."""
+    session, the account's second factors, then advancing the request."""
+
+    @property
+    def factors(self) -> FactorRepo: ...
 
 
 async def show_sign_in(
@@ -124,7 +149,7 @@ async def sign_in(
     hints: HintVerifier,
     policy: AuthorizationPolicy,
     clock: Callable[[], Timestamp],
-) -> SignedIn | SignInForm:
+) -> SignedIn | SignInForm | CodeForm:
     """Identify the person, check their password, finish (see the module docstring).
 
     Raises:
@@ -193,9 +218,11 @@ async def finish_sign_in(
     *,
     policy: AuthorizationPolicy,
     now: Timestamp,
-) -> SignedIn | SignInForm:
-    """Record a failure; or finish the interaction, replace the browser's session, and
-    advance the request with the new session as the one signed in for it.
+) -> SignedIn | SignInForm | CodeForm:
+    """Record a failure; or, for a person with a second factor the policy asks for, keep
+    the right password with the request and ask for the code (`CodeForm`); or finish
+    the interaction, replace the browser's session, and advance the request with the
+    new session as the one signed in for it.
 
     Raises:
         UnknownInteractionError: another request finished the interaction first.
@@ -208,23 +235,99 @@ async def finish_sign_in(
         if verified.user.is_disabled:
             await record_failure(tx, attempt, now, reason="disabled")
             return SignInForm(pending=pending, login=request.login, disabled=True)
-        await finish_interaction(tx.interactions, pending)
-        previous = await load_session(tx.sessions, request.session_cookie, now)
-        cookie, session = await record_success(
+        if await asks_second_factor(tx, verified.user, policy.mfa):
+            await hold_for_second_factor(tx, pending, attempt, verified, request.login)
+            return CodeForm(pending=pending)
+        advanced = await complete_sign_in(
             tx,
+            pending,
             attempt,
             verified,
-            now=now,
-            session_lifetime=policy.session_lifetime,
-            replacing=previous,
-        )
-        advanced = await advance(
-            tx,
-            pending.request,
-            session,
-            policy=policy,
+            PASSWORD_ONLY,
+            session_cookie=request.session_cookie,
             client_ip=request.client_ip,
+            policy=policy,
             now=now,
-            login_sid=session.sid,
         )
-    return SignedIn(cookie, settle(advanced))
+    return advanced.settled()
+
+
+async def asks_second_factor(repos: SignInRepos, user: User, policy: MFAPolicy) -> bool:
+    """Whether this sign-in needs a code after the password: the user has a confirmed
+    factor and the policy is not `off`."""
+    if policy.mode is MFAMode.OFF:
+        return False
+    return bool(confirmed_factors(await repos.factors.list_for_user(user.id)))
+
+
+async def hold_for_second_factor(
+    repos: SignInRepos,
+    pending: PendingRequest,
+    attempt: LoginAttempt,
+    verified: VerifiedPassword,
+    login: str,
+) -> None:
+    """Park the right password with the request until the code comes. The attempt stays
+    counted as a failure on the throttle's keys until then: only the code's success
+    clears them (core.login.record_success), so guessing codes is throttled as guessing
+    passwords is. The lease is released, and a new password hash kept now."""
+    await repos.throttles.release(attempt.lease_key, attempt.lease_until)
+    if verified.new_hash is not None:
+        await repos.users.set_password_hash(verified.user.id, verified.new_hash)
+    await await_second_factor(
+        repos.interactions, pending, PasswordVerified(user_id=verified.user.id, login=login)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Completed:
+    """A finished sign-in inside its transaction: the cookie, and the request's next
+    step, to settle once the transaction has committed."""
+
+    session_cookie: str = field(repr=False)
+    advanced: CodeIssued | NeedsPage | Refused
+
+    def settled(self) -> SignedIn:
+        """Raises the refusal `advanced` holds (see core.outcomes.settle)."""
+        return SignedIn(self.session_cookie, settle(self.advanced))
+
+
+async def complete_sign_in(
+    repos: SignInRepos,
+    pending: PendingRequest,
+    attempt: LoginAttempt,
+    verified: VerifiedPassword,
+    amr: tuple[AMR, ...],
+    *,
+    session_cookie: str | None,
+    client_ip: str,
+    policy: AuthorizationPolicy,
+    now: Timestamp,
+) -> Completed:
+    """Finish the interaction, replace the browser's session with one signed in by the
+    methods `amr`, and advance the request.
+
+    Raises:
+        UnknownInteractionError: another request finished the interaction first.
+    """
+    await finish_interaction(repos.interactions, pending)
+    previous = await load_session(repos.sessions, session_cookie, now)
+    cookie, session = await record_success(
+        repos,
+        attempt,
+        verified,
+        now=now,
+        session_lifetime=policy.session_lifetime,
+        replacing=previous,
+        amr=amr,
+    )
+    advanced = await advance(
+        repos,
+        pending.request,
+        session,
+        policy=policy,
+        client_ip=client_ip,
+        now=now,
+        login_sid=session.sid,
+    )
+    return Completed(cookie, advanced)
