@@ -95,9 +95,12 @@ class Settings(BaseSettings):
         default=604_800, ge=60, description="A public client's (browser, native app)."
     )
     session_lifetime: int = Field(default=604_800, ge=60, description="Single sign-on session.")
-    mfa: Literal["off", "optional"] = Field(
+    mfa: Literal["off", "optional", "required"] = Field(
         default="optional",
-        description="Second factors at sign-in: `optional` asks users who have one, `off` never.",
+        description=(
+            "Second factors at sign-in: `optional` asks users who have one, `required` has "
+            "users without one enrol, `off` never asks."
+        ),
     )
     interaction_lifetime: int = Field(
         default=900, ge=60, description="Time to sign in and consent."

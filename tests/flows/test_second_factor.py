@@ -199,3 +199,108 @@ async def test_an_outdated_password_hash_is_upgraded_before_the_code(
     async with rt.store.transaction() as tx:
         upgraded = await tx.users.get(person.id)
     assert upgraded is not None and not needs_rehash(upgraded.password_hash)
+
+
+@pytest.mark.parametrize("settings", ["required"], indirect=True)
+async def test_under_required_a_person_without_a_factor_enrols_then_signs_in(
+    client: httpx.AsyncClient, rt: Runtime, clock: Clock, app_client: Client
+) -> None:
+    await add_person(rt.store, "bob")
+    pkce = PKCE()
+    start = await client.get("/authorize", params=request_params(app_client.client_id, pkce))
+    page = await sign_in(client, await follow(client, start), username="bob")
+    assert page.status_code == 200 and form_of(page.text).action == "/u/login/enrol"
+    assert '<svg width="' in page.text and 'autocomplete="one-time-code"' in page.text
+    secret = page.text.split('<code id="totp-secret">')[1].split("<")[0]
+    assert "session" not in page.cookies
+    wrong = await submit(
+        client, page, code="000000" if secret_code(secret, clock) != "000000" else "1"
+    )
+    assert wrong.status_code == 401 and secret in wrong.text  # The same secret again.
+    codes_page = await submit(client, wrong, code=secret_code(secret, clock))
+    assert form_of(codes_page.text).action == "/u/login/continue"
+    codes = codes_page.text.split('<ul class="recovery-codes" id="recovery-codes">')[1]
+    assert codes.count("<li>") == 10 and "session" not in codes_page.cookies
+    code = callback(await submit(client, codes_page))["code"]
+    tokens = await redeem(client, app_client.client_id, code, pkce)
+    claims = claims_of(tokens["id_token"], rt.keyring.verification_keys, ISSUER, clock.now)
+    assert (claims["amr"], claims["acr"]) == (["pwd", "otp", "mfa"], "urn:tessera:acr:mfa")
+    again = await submit(client, codes_page)  # The sign-in is finished: no second one.
+    assert again.status_code == 400
+
+
+@pytest.mark.parametrize("settings", ["required"], indirect=True)
+async def test_under_required_a_person_with_a_factor_is_asked_for_its_code(
+    client: httpx.AsyncClient, clock: Clock, app_client: Client
+) -> None:
+    page = await code_page(client, app_client, PKCE())
+    assert form_of(page.text).action == "/u/login/code"
+    assert callback(await submit(client, page, code=code_now(clock)))["code"]
+
+
+def secret_code(secret: str, clock: Clock) -> str:
+    return pyotp.TOTP(secret).at(int(clock.now))
+
+
+async def _enrolment_page(
+    client: httpx.AsyncClient, rt: Runtime, app_client: Client
+) -> tuple[httpx.Response, str]:
+    await add_person(rt.store, "bob")
+    start = await client.get("/authorize", params=request_params(app_client.client_id))
+    page = await sign_in(client, await follow(client, start), username="bob")
+    return page, page.text.split('<code id="totp-secret">')[1].split("<")[0]
+
+
+def _post(page: httpx.Response, action: str, **values: str) -> tuple[str, dict[str, str]]:
+    fields = form_of(page.text).fields
+    return action, {
+        "csrf_token": fields["csrf_token"],
+        "interaction": fields["interaction"],
+        **values,
+    }
+
+
+@pytest.mark.parametrize("settings", ["required"], indirect=True)
+async def test_the_enrolment_pages_refuse_what_their_step_does_not_await(
+    client: httpx.AsyncClient, rt: Runtime, clock: Clock, app_client: Client, person: User
+) -> None:
+    code_step = await code_page(client, app_client, PKCE())
+    action, data = _post(code_step, "/u/login/enrol", code=code_now(clock))
+    assert (await client.post(action, data=data)).status_code == 400  # Not enrolling.
+    page, _ = await _enrolment_page(client, rt, app_client)
+    action, data = _post(page, "/u/login/continue")
+    assert (await client.post(action, data=data)).status_code == 400  # Not confirmed yet.
+
+
+@pytest.mark.parametrize("settings", ["required"], indirect=True)
+async def test_an_enrolment_reset_or_disabled_meanwhile_is_refused(
+    client: httpx.AsyncClient, rt: Runtime, clock: Clock, app_client: Client
+) -> None:
+    page, secret = await _enrolment_page(client, rt, app_client)
+    async with rt.store.transaction() as tx:
+        bob = await tx.users.find_by_login("bob")
+        assert bob is not None
+        await mfa.reset_factors(tx, bob.id, actor="test", now=int(clock.now))
+    assert (await submit(client, page, code=secret_code(secret, clock))).status_code == 400
+    page = await sign_in(client, await follow(client, await client.get(
+        "/authorize", params=request_params(app_client.client_id, prompt="login")
+    )), username="bob")  # fmt: skip
+    secret = page.text.split('<code id="totp-secret">')[1].split("<")[0]
+    codes_page = await submit(client, page, code=secret_code(secret, clock))
+    async with rt.store.transaction() as tx:
+        await tx.users.set_disabled(bob.id, int(clock.now))
+    assert (await submit(client, codes_page)).status_code == 400
+
+
+@pytest.mark.parametrize("settings", ["required"], indirect=True)
+async def test_wrong_enrolment_codes_are_throttled(
+    client: httpx.AsyncClient, rt: Runtime, clock: Clock, app_client: Client
+) -> None:
+    page, secret = await _enrolment_page(client, rt, app_client)
+    wrong = "000000" if secret_code(secret, clock) != "000000" else "111111"
+    for _ in range(2):
+        page = await submit(client, page, code=wrong)
+    blocked = await submit(client, page, code=wrong)
+    assert blocked.status_code == 429 and secret in blocked.text
+    refused = await submit(client, blocked, code=secret_code(secret, clock))
+    assert refused.status_code == 429 and "Too many failed attempts" in refused.text

@@ -190,3 +190,29 @@ async def test_how_a_person_signed_in_is_kept_by_session_and_grant(store: Store)
         await tx.grants.add(replace(issued.grant, id="two", amr=TWO_FACTORS), b"x" * 32)
         two = await tx.grants.get("two")
         assert two is not None and two.amr == TWO_FACTORS
+
+
+async def test_an_enrolment_is_confirmed_once_by_its_first_code(store: Store) -> None:
+    async with store.transaction() as tx:
+        stale = await mfa.start_enrolment(tx, USER, secret_key=KEY, issuer=ISSUER, now=NOW)
+        enrolment = await mfa.start_enrolment(tx, USER, secret_key=KEY, issuer=ISSUER, now=NOW)
+        assert (
+            await mfa.find_enrolment(tx, USER, stale.factor.id, secret_key=KEY, issuer=ISSUER)
+            is None
+        )  # A new enrolment drops the one left unconfirmed.
+        found = await mfa.find_enrolment(
+            tx, USER, enrolment.factor.id, secret_key=KEY, issuer=ISSUER
+        )
+        assert found is not None and found.secret == enrolment.secret
+        assert found.otpauth_uri == enrolment.otpauth_uri
+        assert await mfa.confirm_enrolment(tx, USER, enrolment, "000000x", now=NOW) is None
+        code = _code(STEP, enrolment.secret)
+        codes = await mfa.confirm_enrolment(tx, USER, enrolment, code, now=NOW)
+        assert codes is not None and len(codes) == 10
+        assert await mfa.confirm_enrolment(tx, USER, enrolment, code, now=NOW) is None
+        assert (
+            await mfa.find_enrolment(tx, USER, enrolment.factor.id, secret_key=KEY, issuer=ISSUER)
+            is None
+        )
+    assert await _check(store, code) is None  # The confirming code is spent.
+    assert await _check(store, _code(STEP + 1, enrolment.secret)) == MFA

@@ -283,12 +283,7 @@ async def record_success(
     The address only gets this attempt's count back: one valid account must not let an
     attacker reset the limit between guesses at others.
     """
-    for charge in attempt.charges:
-        if charge.key == attempt.ip_key:
-            await repos.throttles.refund(charge.key, charge.window_started_at, charge.blocked_until)
-        else:
-            await repos.throttles.reset(charge.key)
-    await repos.throttles.release(attempt.lease_key, attempt.lease_until)
+    await forgive_attempt(repos, attempt)
     if check.new_hash is not None:
         await repos.users.set_password_hash(check.user.id, check.new_hash)
     cookie, session = await start_session(
@@ -301,6 +296,26 @@ async def record_success(
     )
     await _audit(repos, Event.LOGIN_SUCCEEDED, attempt, now, sid=session.sid)
     return cookie, session
+
+
+async def forgive_attempt(repos: LoginRepos, attempt: LoginAttempt) -> None:
+    """Clear what a right attempt counted, as a success does (`record_success`), and
+    release its lease: the source's and login name's counts go, the address gets this
+    attempt's count back."""
+    for charge in attempt.charges:
+        if charge.key == attempt.ip_key:
+            await repos.throttles.refund(charge.key, charge.window_started_at, charge.blocked_until)
+        else:
+            await repos.throttles.reset(charge.key)
+    await repos.throttles.release(attempt.lease_key, attempt.lease_until)
+
+
+def resumed_attempt(user: User, login: str, *, client_ip: str, client_id: str) -> LoginAttempt:
+    """An attempt that counts nothing, to finish a sign-in whose every factor was
+    already checked (and forgiven) in earlier requests."""
+    return LoginAttempt(
+        user=user, name=_login_name(login), client_ip=client_ip, client_id=client_id
+    )
 
 
 async def _audit(

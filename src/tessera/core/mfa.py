@@ -28,11 +28,12 @@ TOTP_NAME = "authenticator app"
 
 
 class MFAMode(StrEnum):
-    """When a sign-in asks for a second factor (`TESSERA_MFA`): never, or when the user
-    has one."""
+    """When a sign-in asks for a second factor (`TESSERA_MFA`): never; when the user has
+    one; or always, a user without one enrolling first."""
 
     OFF = "off"
     OPTIONAL = "optional"
+    REQUIRED = "required"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -78,9 +79,16 @@ def issuer_label(issuer: str) -> str:
 
 
 def build_totp_factor(
-    user: User, secret: str, *, secret_key: str, issuer: str, now: Timestamp
+    user: User,
+    secret: str,
+    *,
+    secret_key: str,
+    issuer: str,
+    now: Timestamp,
+    confirmed: bool = True,
 ) -> TOTPEnrolment:
-    """A confirmed TOTP factor for the user holding `secret` (sealed), with its URI."""
+    """A TOTP factor for the user holding `secret` (sealed), with its URI; confirmed
+    now, or (`confirmed` False) an enrolment awaiting its first code."""
     factor_id = new_id()
     factor = Factor(
         id=factor_id,
@@ -89,7 +97,7 @@ def build_totp_factor(
         secret=otp.seal_totp_secret(secret, factor_id, secret_key),
         name=TOTP_NAME,
         created_at=now,
-        confirmed_at=now,
+        confirmed_at=now if confirmed else None,
     )
     uri = otp.otpauth_uri(secret, user.username, issuer_label(issuer))
     return TOTPEnrolment(factor=factor, secret=secret, otpauth_uri=uri)
@@ -153,6 +161,52 @@ async def issue_recovery_codes(repos: MFARepos, user: User, now: Timestamp) -> l
     codes = [otp.new_recovery_code() for _ in range(RECOVERY_CODES)]
     await repos.factors.replace_recovery_codes(user.id, [digest(c) for c in codes], now)
     return codes
+
+
+async def start_enrolment(
+    repos: MFARepos, user: User, *, secret_key: str, issuer: str, now: Timestamp
+) -> TOTPEnrolment:
+    """A new TOTP enrolment for the user, to be confirmed with its first code; any
+    enrolment they left unconfirmed before is dropped."""
+    await repos.factors.delete_unconfirmed(user.id)
+    enrolment = build_totp_factor(
+        user, otp.new_totp_secret(), secret_key=secret_key, issuer=issuer, now=now, confirmed=False
+    )
+    await repos.factors.add(enrolment.factor)
+    return enrolment
+
+
+async def find_enrolment(
+    repos: MFARepos, user: User, factor_id: str, *, secret_key: str, issuer: str
+) -> TOTPEnrolment | None:
+    """The user's unconfirmed enrolment `factor_id` with its secret (to show it again),
+    or None if it is gone or was confirmed."""
+    for factor in await repos.factors.list_for_user(user.id):
+        if factor.id == factor_id and not factor.is_confirmed:
+            secret = otp.open_totp_secret(factor.secret, factor.id, secret_key)
+            uri = otp.otpauth_uri(secret, user.username, issuer_label(issuer))
+            return TOTPEnrolment(factor=factor, secret=secret, otpauth_uri=uri)
+    return None
+
+
+async def confirm_enrolment(
+    repos: MFARepos,
+    user: User,
+    enrolment: TOTPEnrolment,
+    code: str,
+    *,
+    now: Timestamp,
+    ip: str | None = None,
+) -> list[str] | None:
+    """Confirm the enrolment with its first code (which is then spent) and issue the
+    user's recovery codes, returned to be shown once; None for a wrong code, or an
+    enrolment another request confirmed first. Audited either way."""
+    step = otp.matching_step(enrolment.secret, code, now)
+    if step is None or not await repos.factors.confirm(enrolment.factor.id, step, now):
+        await repos.audit.record(Event.MFA_FAILED, now, user_id=user.id, ip=ip)
+        return None
+    await _audit(repos, Event.MFA_ENROLLED, enrolment.factor, now, ip=ip, actor="self")
+    return await issue_recovery_codes(repos, user, now)
 
 
 def confirmed_factors(factors: Sequence[Factor]) -> list[Factor]:

@@ -281,6 +281,13 @@ class FactorRepo(Protocol):
         UPDATE that succeeds only if `step` is later than the last one used: False when
         it is not (a replay, or a parallel request that used it first)."""
 
+    async def confirm(self, factor_id: str, step: int, now: Timestamp) -> bool:
+        """Confirm an enrolment with the step of its first code, in one conditional
+        UPDATE; False if it is gone or was confirmed already."""
+
+    async def delete_unconfirmed(self, user_id: str) -> int:
+        """Delete the user's enrolments that were never confirmed; how many."""
+
     async def delete_for_user(self, user_id: str) -> int:
         """Delete every factor and recovery code of the user; how many factors."""
 

@@ -59,6 +59,20 @@ class SQLFactorRepo:
         )
         return count > 0
 
+    async def confirm(self, factor_id: str, step: int, now: Timestamp) -> bool:
+        count = await self._conn.execute(
+            "UPDATE user_factors SET confirmed_at = :now, last_used_step = :step "
+            "WHERE id = :id AND confirmed_at IS NULL",
+            {"id": factor_id, "step": step, "now": now},
+        )
+        return count > 0
+
+    async def delete_unconfirmed(self, user_id: str) -> int:
+        return await self._conn.execute(
+            "DELETE FROM user_factors WHERE user_id = :user_id AND confirmed_at IS NULL",
+            {"user_id": user_id},
+        )
+
     async def delete_for_user(self, user_id: str) -> int:
         await self._conn.execute(
             "DELETE FROM recovery_codes WHERE user_id = :user_id", {"user_id": user_id}

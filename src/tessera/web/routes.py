@@ -20,7 +20,7 @@ from tessera.web.endpoints import (
     token,
     userinfo,
 )
-from tessera.web.ui import consent, login
+from tessera.web.ui import code, consent, enrolment, login
 
 STATIC_DIR = Path(__file__).parent / "static"
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
@@ -50,7 +50,9 @@ routes = [
     Route("/readyz", probes.readyz, methods=["GET"]),
     Route("/u/login", login.login_page, methods=["GET"]),
     Route("/u/login", login.submit_login, methods=["POST"]),
-    Route("/u/login/code", login.submit_code, methods=["POST"]),
+    Route("/u/login/code", code.submit_code, methods=["POST"]),
+    Route("/u/login/enrol", enrolment.submit_enrolment, methods=["POST"]),
+    Route("/u/login/continue", enrolment.continue_sign_in, methods=["POST"]),
     Route("/u/consent", consent.consent_page, methods=["GET"]),
     Route("/u/consent", consent.submit_consent, methods=["POST"]),
     Route("/logout", logout.logout, methods=["GET", "POST"]),

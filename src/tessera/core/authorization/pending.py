@@ -15,7 +15,7 @@ parks nothing, so the limit costs that request no statement.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Protocol
 
 from tessera.core.audit_events import Event
@@ -63,10 +63,13 @@ class PendingRepos(Protocol):
 class PasswordVerified:
     """A sign-in half done: `user_id`'s password was right, typed as `login` (the name
     whose throttle keys the second factor's attempts count on too), and the second
-    factor is awaited."""
+    factor is awaited; or, while the person enrols one, the factor being enrolled
+    (`enrolling`), and then that it was (`enrolled`: the sign-in is two factors)."""
 
     user_id: str
     login: str = field(repr=False)
+    enrolling: str | None = None
+    enrolled: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -143,7 +146,7 @@ async def await_second_factor(
     payload = {
         "params": build_params(pending.request),
         "login_sid": pending.login_sid,
-        "verified": {"user_id": verified.user_id, "login": verified.login},
+        "verified": asdict(verified),
     }
     if not await interactions.update(digest(pending.interaction_id), json.dumps(payload)):
         raise UnknownInteractionError(detail="interaction finished concurrently")

@@ -16,7 +16,8 @@ added as a step of its own:
    request, and core.authorization.second_factor finishes the sign-in with the code.
 
 What the page must show is the answer: the form again (`SignInForm`, and why), the
-code's form (`CodeForm`), or the new session with what comes next (`SignedIn`).
+code's form (`CodeForm`), the enrolment's (`EnrolForm`, core.authorization.enrolment),
+or the new session with what comes next (`SignedIn`).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from tessera.core.authorization.advance import (
@@ -52,7 +53,13 @@ from tessera.core.login import (
     record_failure,
     record_success,
 )
-from tessera.core.mfa import MFAMode, MFAPolicy, confirmed_factors
+from tessera.core.mfa import (
+    MFAMode,
+    MFAPolicy,
+    TOTPEnrolment,
+    confirmed_factors,
+    start_enrolment,
+)
 from tessera.core.models import AMR, PASSWORD_ONLY, Timestamp, User
 from tessera.core.outcomes import Refused, settle
 from tessera.core.password_checks import PasswordCheckSlots
@@ -108,6 +115,18 @@ class CodeForm:
     retry_after: int = 0
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EnrolForm:
+    """The enrolment form for `pending`, whose password was right, under a policy that
+    requires a second factor the person has not got: the new secret to show (as a QR
+    code and as text), and, as for the code's form, `failed` and `retry_after`."""
+
+    pending: PendingRequest
+    enrolment: TOTPEnrolment = field(repr=False)
+    failed: bool = False
+    retry_after: int = 0
+
+
 @dataclass(frozen=True, slots=True)
 class SignedIn:
     """The new session's cookie value, and what the request gets next."""
@@ -149,7 +168,7 @@ async def sign_in(
     hints: HintVerifier,
     policy: AuthorizationPolicy,
     clock: Callable[[], Timestamp],
-) -> SignedIn | SignInForm | CodeForm:
+) -> SignedIn | SignInForm | CodeForm | EnrolForm:
     """Identify the person, check their password, finish (see the module docstring).
 
     Raises:
@@ -218,9 +237,10 @@ async def finish_sign_in(
     *,
     policy: AuthorizationPolicy,
     now: Timestamp,
-) -> SignedIn | SignInForm | CodeForm:
+) -> SignedIn | SignInForm | CodeForm | EnrolForm:
     """Record a failure; or, for a person with a second factor the policy asks for, keep
-    the right password with the request and ask for the code (`CodeForm`); or finish
+    the right password with the request and ask for the code (`CodeForm`), or, when the
+    policy requires one they have not got, have them enrol (`EnrolForm`); or finish
     the interaction, replace the browser's session, and advance the request with the
     new session as the one signed in for it.
 
@@ -235,9 +255,17 @@ async def finish_sign_in(
         if verified.user.is_disabled:
             await record_failure(tx, attempt, now, reason="disabled")
             return SignInForm(pending=pending, login=request.login, disabled=True)
+        held = PasswordVerified(user_id=verified.user.id, login=request.login)
         if await asks_second_factor(tx, verified.user, policy.mfa):
-            await hold_for_second_factor(tx, pending, attempt, verified, request.login)
+            await hold_for_second_factor(tx, pending, attempt, verified, held)
             return CodeForm(pending=pending)
+        if policy.mfa.mode is MFAMode.REQUIRED:
+            enrolment = await start_enrolment(
+                tx, verified.user, secret_key=policy.mfa.secret_key, issuer=policy.issuer, now=now
+            )
+            held = replace(held, enrolling=enrolment.factor.id)
+            await hold_for_second_factor(tx, pending, attempt, verified, held)
+            return EnrolForm(pending=pending, enrolment=enrolment)
         advanced = await complete_sign_in(
             tx,
             pending,
@@ -265,18 +293,17 @@ async def hold_for_second_factor(
     pending: PendingRequest,
     attempt: LoginAttempt,
     verified: VerifiedPassword,
-    login: str,
+    held: PasswordVerified,
 ) -> None:
-    """Park the right password with the request until the code comes. The attempt stays
-    counted as a failure on the throttle's keys until then: only the code's success
-    clears them (core.login.record_success), so guessing codes is throttled as guessing
-    passwords is. The lease is released, and a new password hash kept now."""
+    """Park the right password with the request (as `held`) until the code comes. The
+    attempt stays counted as a failure on the throttle's keys until then: only the
+    code's success clears them (core.login.forgive_attempt), so guessing codes is
+    throttled as guessing passwords is. The lease is released, and a new password hash
+    kept now."""
     await repos.throttles.release(attempt.lease_key, attempt.lease_until)
     if verified.new_hash is not None:
         await repos.users.set_password_hash(verified.user.id, verified.new_hash)
-    await await_second_factor(
-        repos.interactions, pending, PasswordVerified(user_id=verified.user.id, login=login)
-    )
+    await await_second_factor(repos.interactions, pending, held)
 
 
 @dataclass(frozen=True, slots=True)
