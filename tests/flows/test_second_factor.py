@@ -304,3 +304,55 @@ async def test_wrong_enrolment_codes_are_throttled(
     assert blocked.status_code == 429 and secret in blocked.text
     refused = await submit(client, blocked, code=secret_code(secret, clock))
     assert refused.status_code == 429 and "Too many failed attempts" in refused.text
+
+
+STEP_UP = "urn:tessera:acr:mfa"
+
+
+async def test_acr_values_asks_a_password_only_session_for_the_second_factor(
+    client: httpx.AsyncClient, rt: Runtime, clock: Clock, app_client: Client, person: User
+) -> None:
+    async with rt.store.transaction() as tx:
+        await mfa.reset_factors(tx, person.id, actor="test", now=int(clock.now))
+    start = await client.get("/authorize", params=request_params(app_client.client_id))
+    assert callback(await sign_in(client, await follow(client, start)))["code"]  # Password only.
+    async with rt.store.transaction() as tx:
+        await mfa.add_totp(
+            tx, person.id, SECRET, secret_key=TEST_SECRET_KEY, issuer=ISSUER, actor="t", now=1
+        )
+    pkce = PKCE()
+    params = request_params(app_client.client_id, pkce, acr_values=STEP_UP)
+    login = await follow(client, await client.get("/authorize", params=params))
+    page = await sign_in(client, login)
+    assert form_of(page.text).action == "/u/login/code"
+    code = callback(await submit(client, page, code=code_now(clock)))["code"]
+    tokens = await redeem(client, app_client.client_id, code, pkce)
+    claims = claims_of(tokens["id_token"], rt.keyring.verification_keys, ISSUER, clock.now)
+    assert claims["acr"] == STEP_UP
+    silent = request_params(app_client.client_id, acr_values=STEP_UP, prompt="none")
+    again = await client.get("/authorize", params=silent)
+    assert callback(again)["code"]  # The session has two factors now: no page.
+
+
+async def test_acr_values_has_a_person_without_a_factor_enrol_under_optional(
+    client: httpx.AsyncClient, rt: Runtime, app_client: Client
+) -> None:
+    await add_person(rt.store, "bob")
+    params = request_params(app_client.client_id, acr_values=STEP_UP)
+    login = await follow(client, await client.get("/authorize", params=params))
+    page = await sign_in(client, login, username="bob")
+    assert form_of(page.text).action == "/u/login/enrol"
+
+
+@pytest.mark.parametrize("settings", ["off"], indirect=True)
+async def test_acr_values_that_cannot_be_met_is_an_error_for_the_client(
+    client: httpx.AsyncClient, app_client: Client
+) -> None:
+    params = request_params(app_client.client_id, acr_values=STEP_UP)
+    login = await follow(client, await client.get("/authorize", params=params))
+    answer = callback(await sign_in(client, login))
+    assert answer["error"] == "unmet_authentication_requirements" and "code" not in answer
+    silent = await client.get(
+        "/authorize", params=request_params(app_client.client_id, acr_values=STEP_UP, prompt="none")
+    )
+    assert callback(silent)["error"] == "login_required"

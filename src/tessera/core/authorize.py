@@ -27,6 +27,7 @@ from tessera.core.errors import (
 )
 from tessera.core.id_token_hint import INVALID_HINT, HintVerifier, IdTokenHint
 from tessera.core.models import (
+    ACR,
     OIDC_SCOPES,
     Api,
     Client,
@@ -71,10 +72,17 @@ class AuthorizationRequest:
     max_age: int | None = None
     login_hint: str | None = None
     id_token_hint: IdTokenHint | None = None
+    acr_values: tuple[str, ...] = ()
 
     @property
     def client(self) -> Client:
         return self.target.client
+
+    @property
+    def wants_two_factors(self) -> bool:
+        """OIDC Core 3.1.2.1 `acr_values`: tessera takes `urn:tessera:acr:mfa` among them
+        as a requirement (a step-up), and every other value as satisfied by any sign-in."""
+        return ACR.MFA.value in self.acr_values
 
     @property
     def audience(self) -> str | None:
@@ -195,6 +203,7 @@ def validate_authorization_request(
         max_age=parse_max_age(params.get("max_age")),
         login_hint=params.get("login_hint"),
         id_token_hint=hint,
+        acr_values=tuple((params.get("acr_values") or "").split()),
     )
 
 

@@ -189,6 +189,14 @@ class LoginRequiredError(OAuthError):
     default_description = "The user must sign in."
 
 
+class UnmetAuthenticationRequirementsError(OAuthError):
+    """The client asked for an authentication (`acr_values`) the server cannot perform
+    for this person (OpenID Connect Core Unmet Authentication Requirements 1.0, 4)."""
+
+    error = "unmet_authentication_requirements"
+    default_description = "The requested authentication cannot be performed for this user."
+
+
 class ConsentRequiredError(OAuthError):
     """`prompt=none` but the user has not consented to this client and scope."""
 

@@ -22,7 +22,7 @@ KNOWN_NAMES = frozenset(
     {
         # RFC 6749 4.1, RFC 7636 4.3, RFC 8707 2, OIDC Core 3.1.2.1 and 6, Auth0's audience.
         "response_type", "client_id", "redirect_uri", "scope", "state", "response_mode",
-        "nonce", "prompt", "max_age", "login_hint", "id_token_hint", "code_challenge",
+        "nonce", "prompt", "max_age", "login_hint", "id_token_hint", "acr_values", "code_challenge",
         "code_challenge_method", "audience", "resource", "request", "request_uri",
         # RFC 6749 4.1.3, 6 and 2.3.1, RFC 7009, RFC 7662, RFC 6750 2.2, RFC 7521.
         "grant_type", "code", "code_verifier", "refresh_token", "client_secret", "token",

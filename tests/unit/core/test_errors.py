@@ -55,6 +55,8 @@ REGISTERED_CODES = {
     "interaction_required", "login_required", "account_selection_required",
     "consent_required", "invalid_request_uri", "invalid_request_object",
     "request_not_supported", "request_uri_not_supported", "registration_not_supported",
+    # OpenID Connect Core Unmet Authentication Requirements 1.0, 4.
+    "unmet_authentication_requirements",
 }  # fmt: skip
 # The functions in src that build a description at run time, each exercised below.
 BUILDERS = {"parse_params", "require", "validate_scope", "verify_client", "form_pairs"}

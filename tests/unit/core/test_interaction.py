@@ -9,9 +9,21 @@ import pytest
 
 from tessera.core.authorization.interaction import Interaction, required_interaction
 from tessera.core.authorize import AuthorizationRequest, ResponseTarget
-from tessera.core.errors import ConsentRequiredError, LoginRequiredError
+from tessera.core.errors import (
+    ConsentRequiredError,
+    LoginRequiredError,
+    UnmetAuthenticationRequirementsError,
+)
 from tessera.core.id_token_hint import IdTokenHint
-from tessera.core.models import AuthMethod, Client, Consent, Prompt, ResponseMode, Session
+from tessera.core.models import (
+    TWO_FACTORS,
+    AuthMethod,
+    Client,
+    Consent,
+    Prompt,
+    ResponseMode,
+    Session,
+)
 
 NOW = 1_800_000_000
 CLIENT = Client(client_id="app", name="App", redirect_uris=("https://app.test/cb",))
@@ -179,3 +191,21 @@ def test_a_hint_for_someone_else_asks_for_a_sign_in_even_right_after_one() -> No
     assert ask(hinted("u2"), login_sid=SESSION.sid) == asked
     with pytest.raises(LoginRequiredError):
         ask(hinted("u2"), prompt={Prompt.NONE})
+
+
+STEP_UP = replace(REQUEST, acr_values=("urn:tessera:acr:pwd", "urn:tessera:acr:mfa"))
+
+
+def test_acr_values_asking_two_factors_signs_a_one_factor_session_in_again() -> None:
+    assert ask(STEP_UP) == Interaction(Prompt.LOGIN, "acr_values")
+    assert ask(replace(REQUEST, acr_values=("urn:tessera:acr:pwd",))) is None
+    assert ask(STEP_UP, replace(SESSION, amr=TWO_FACTORS)) is None
+    with pytest.raises(LoginRequiredError):
+        ask(STEP_UP, prompt={Prompt.NONE})
+
+
+def test_a_sign_in_weaker_than_acr_values_asked_is_unmet() -> None:
+    with pytest.raises(UnmetAuthenticationRequirementsError):
+        ask(STEP_UP, login_sid=SESSION.sid)
+    strong = replace(SESSION, amr=TWO_FACTORS)
+    assert ask(STEP_UP, strong, login_sid=SESSION.sid) is None

@@ -29,7 +29,7 @@ from tessera.core.authorize import (
     parse_authorization_request,
     resolve_target,
 )
-from tessera.core.errors import OAuthError
+from tessera.core.errors import OAuthError, UnmetAuthenticationRequirementsError
 from tessera.core.id_token_hint import HintVerifier
 from tessera.core.models import Prompt, Session, Timestamp
 from tessera.core.outcomes import Refused, settle
@@ -87,10 +87,12 @@ async def advance(
     client_ip: str,
     now: Timestamp,
     login_sid: str | None = None,
-) -> CodeIssued | NeedsPage | Refused:
+) -> CodeIssued | NeedsPage | RefusedToClient | Refused:
     """Issue a code if the interaction policy allows it; otherwise park the request for
     the page the policy asks for (with no session, the login page). `login_sid` is the
-    session signed in while handling this very request (core.authorization.interaction).
+    session signed in while handling this very request (core.authorization.interaction);
+    when that sign-in is weaker than `acr_values` asked, the client gets
+    `unmet_authentication_requirements`.
 
     Raises:
         LoginRequiredError, ConsentRequiredError: prompt=none and a page is needed.
@@ -99,7 +101,12 @@ async def advance(
         SignInLimitError: the client address parked too many requests.
     """
     consent = await find_consent(repos.consents, request, session)
-    needed = required_interaction(request, session, consent, now=now, login_sid=login_sid)
+    try:
+        needed = required_interaction(request, session, consent, now=now, login_sid=login_sid)
+    except UnmetAuthenticationRequirementsError as err:
+        # Only after a sign-in for this request: the person is signed in as well as
+        # they can be, and the client learns it cannot have more.
+        return refuse_to_client(err, request.target, policy.issuer)
     if needed is None and session is not None:
         return await approve(repos.grants, request, session, policy=policy, now=now)
     parked = await park(

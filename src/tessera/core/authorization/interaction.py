@@ -13,8 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tessera.core.authorize import AuthorizationRequest
-from tessera.core.errors import ConsentRequiredError, LoginRequiredError
-from tessera.core.models import Consent, Prompt, Session, Timestamp
+from tessera.core.errors import (
+    ConsentRequiredError,
+    LoginRequiredError,
+    UnmetAuthenticationRequirementsError,
+)
+from tessera.core.models import AMR, Consent, Prompt, Session, Timestamp
 from tessera.core.redirect_uri import is_native_redirect_uri
 
 
@@ -48,6 +52,8 @@ def login_reason(
         return "id_token_hint_names_another_user"
     if session.sid == login_sid:
         return None
+    if request.wants_two_factors and AMR.MFA not in session.amr:
+        return "acr_values"
     if Prompt.LOGIN in request.prompt:
         return "prompt_login"
     # OIDC Core 3.1.2.1: re-authenticate when more than max_age seconds have passed;
@@ -56,6 +62,17 @@ def login_reason(
     if max_age is not None and (max_age == 0 or now - session.auth_time > max_age):
         return "max_age"
     return None
+
+
+def verify_authentication(request: AuthorizationRequest, session: Session) -> None:
+    """Check that the sign-in just made for the request is what it asked for.
+
+    Raises:
+        UnmetAuthenticationRequirementsError: two factors were asked (`acr_values`) and
+            the person signed in with one, as under `TESSERA_MFA=off`.
+    """
+    if request.wants_two_factors and AMR.MFA not in session.amr:
+        raise UnmetAuthenticationRequirementsError(detail="acr_values asked for two factors")
 
 
 def consent_reason(request: AuthorizationRequest, consent: Consent | None) -> str | None:
@@ -94,8 +111,11 @@ def required_interaction(
     Raises:
         LoginRequiredError: prompt=none and the person must sign in.
         ConsentRequiredError: prompt=none and the person must consent.
+        UnmetAuthenticationRequirementsError: see `verify_authentication`.
     """
     silent = Prompt.NONE in request.prompt
+    if session is not None and session.sid == login_sid:
+        verify_authentication(request, session)
     reason = login_reason(request, session, now=now, login_sid=login_sid)
     if reason is not None:
         if silent:

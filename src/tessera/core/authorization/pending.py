@@ -95,6 +95,7 @@ def build_params(request: AuthorizationRequest) -> dict[str, str]:
         "max_age": None if request.max_age is None else str(request.max_age),
         "login_hint": request.login_hint,
         "id_token_hint": request.id_token_hint.token if request.id_token_hint else None,
+        "acr_values": " ".join(request.acr_values) or None,
     }
     return {
         "response_type": "code",

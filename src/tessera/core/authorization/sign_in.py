@@ -33,6 +33,7 @@ from tessera.core.authorization.advance import (
     AuthorizationAnswer,
     CodeIssued,
     NeedsPage,
+    RefusedToClient,
     advance,
 )
 from tessera.core.authorization.pending import (
@@ -259,7 +260,7 @@ async def finish_sign_in(
         if await asks_second_factor(tx, verified.user, policy.mfa):
             await hold_for_second_factor(tx, pending, attempt, verified, held)
             return CodeForm(pending=pending)
-        if policy.mfa.mode is MFAMode.REQUIRED:
+        if may_enrol(pending, policy.mfa):
             enrolment = await start_enrolment(
                 tx, verified.user, secret_key=policy.mfa.secret_key, issuer=policy.issuer, now=now
             )
@@ -288,6 +289,14 @@ async def asks_second_factor(repos: SignInRepos, user: User, policy: MFAPolicy) 
     return bool(confirmed_factors(await repos.factors.list_for_user(user.id)))
 
 
+def may_enrol(pending: PendingRequest, policy: MFAPolicy) -> bool:
+    """Whether a person without a factor enrols one now: the policy requires it, or the
+    request asks for two factors (`acr_values`) and the policy allows them."""
+    if policy.mode is MFAMode.REQUIRED:
+        return True
+    return pending.request.wants_two_factors and policy.mode is MFAMode.OPTIONAL
+
+
 async def hold_for_second_factor(
     repos: SignInRepos,
     pending: PendingRequest,
@@ -312,7 +321,7 @@ class Completed:
     step, to settle once the transaction has committed."""
 
     session_cookie: str = field(repr=False)
-    advanced: CodeIssued | NeedsPage | Refused
+    advanced: CodeIssued | NeedsPage | RefusedToClient | Refused
 
     def settled(self) -> SignedIn:
         """Raises the refusal `advanced` holds (see core.outcomes.settle)."""
