@@ -178,6 +178,23 @@ class Settings(BaseSettings):
         description="Seconds between automatic prunes in `tessera serve`; 0 turns them off.",
     )
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_format: Literal["text", "json"] = Field(
+        default="text",
+        description="`json`: one JSON object per line, and a line per request (web.logs).",
+    )
+    metrics: bool = Field(
+        default=False, description="Serve Prometheus metrics at /metrics on the main port."
+    )
+    metrics_port: int | None = Field(
+        default=None,
+        ge=1,
+        le=65535,
+        description="Serve Prometheus metrics on a listener of their own at this port instead "
+        "(or as well, with TESSERA_METRICS).",
+    )
+    metrics_host: str = Field(
+        default="127.0.0.1", description="The address of the TESSERA_METRICS_PORT listener."
+    )
 
     @classmethod
     def settings_customise_sources(
@@ -256,6 +273,11 @@ class Settings(BaseSettings):
                 "TESSERA_PUBLIC_REFRESH_TOKEN_ABSOLUTE_LIFETIME"
             )
         return self
+
+    @property
+    def metrics_enabled(self) -> bool:
+        """Whether this node counts anything: metrics are served somewhere."""
+        return self.metrics or self.metrics_port is not None
 
     @property
     def is_https(self) -> bool:

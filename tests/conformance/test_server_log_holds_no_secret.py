@@ -15,7 +15,9 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
-from tests.support.relying_party import PASSWORD, OpenIDProvider, RelyingParty
+from tests.conftest import TEST_SECRET_KEY
+from tests.support.relying_party import PASSWORD, OpenIDProvider, RelyingParty, provision
+from tests.support.server import TesseraServer
 
 pytestmark = pytest.mark.integration
 
@@ -30,9 +32,29 @@ class FullFlow:
 def full_flow(op: OpenIDProvider) -> Iterator[FullFlow]:
     """Sign-in failures, a code reused, a refresh token reused, a wrong client secret,
     dead tokens at UserInfo, introspection, revocation and logout; what was secret."""
+    yield flow_on(op)
+
+
+def flow_on(op: OpenIDProvider) -> FullFlow:
     with httpx.Client(base_url=op.server.issuer, follow_redirects=False) as browser:
         rp = RelyingParty(op, op.clients["client_secret_basic"], browser)
-        yield FullFlow(op, frozenset(run(rp)))
+        return FullFlow(op, frozenset(run(rp)))
+
+
+@pytest.fixture(scope="module")
+def json_flow(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FullFlow]:
+    """The same flow on a server that logs JSON (TESSERA_LOG_FORMAT=json), at debug."""
+    server = TesseraServer(
+        tmp_path_factory.mktemp("json-log"),
+        TESSERA_SECRET_KEY=TEST_SECRET_KEY,
+        TESSERA_LOG_LEVEL="debug",
+        TESSERA_LOG_FORMAT="json",
+    )
+    server.start()
+    try:
+        yield flow_on(provision(server))
+    finally:
+        server.stop()
 
 
 def run(rp: RelyingParty) -> set[str]:
@@ -97,3 +119,22 @@ def test_audit_tail_lists_the_flows_security_events_and_no_secret(full_flow: Ful
         "logout",
     } <= events, events
     assert not [secret[:12] for secret in full_flow.secrets if secret in output]
+
+
+def test_the_json_log_of_a_full_flow_is_one_object_a_line_and_holds_no_secret(
+    json_flow: FullFlow,
+) -> None:
+    log = json_flow.op.server.log()
+    lines = [json.loads(line) for line in log.splitlines()]
+    assert all({"time", "level", "logger", "message"} <= line.keys() for line in lines)
+    requests = [line for line in lines if line["logger"] == "tessera.request"]
+    assert {line["route"] for line in requests} >= {"/authorize", "/u/login", "/oauth/token"}
+    client_id = json_flow.op.clients["client_secret_basic"].client_id
+    refused = [
+        line for line in requests if line["route"] == "/oauth/token" and line["status"] == 400
+    ]
+    assert refused and all(line["client_id"] == client_id for line in refused)
+    assert all(len(line["request_id"]) == 16 and line["duration_ms"] >= 0 for line in requests)
+    refusals = [line for line in lines if "refused: invalid_grant" in line["message"]]
+    assert refusals and all(line["client_id"] == client_id for line in refusals)
+    assert not [secret[:12] for secret in json_flow.secrets if secret in log]

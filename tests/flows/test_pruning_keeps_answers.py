@@ -4,13 +4,31 @@ rotated tokens that recognise a reuse, and a spent grant answers the same once g
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from tessera.store.prune import DAY, MARGIN, prune
 from tessera.web.app import prune_policy
 from tessera.web.runtime import Runtime
 from tests.conftest import Clock
-from tests.support.grants import RegisteredClient, authenticate, obtain_tokens, refresh
+from tests.support.grants import (
+    RegisteredClient,
+    add_api,
+    add_client,
+    add_user,
+    authenticate,
+    obtain_tokens,
+    refresh,
+)
 from tests.support.tokens import bearer
+
+
+@pytest.fixture
+async def app_client(rt: Runtime) -> RegisteredClient:
+    """A confidential client: its refresh tokens live the server's 30 days unused, so a
+    family outlives the 20-day steps below (a public client's would not)."""
+    await add_user(rt.store)
+    await add_api(rt.store)
+    return await add_client(rt.store)
 
 
 async def prune_now(rt: Runtime) -> dict[str, int]:

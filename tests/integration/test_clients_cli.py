@@ -112,3 +112,22 @@ def test_a_bad_web_origin_or_lifetime_is_one_line(tessera: TesseraServer) -> Non
     )
     assert missing.returncode == 1 and missing.stderr.strip() == "error: no client 'nope'"
     assert tessera.cli_json("clients", "show", spa["client_id"])["refresh_sliding_lifetime"] is None
+
+
+def test_a_secret_is_rotated_with_an_overlap_and_a_public_client_has_none(
+    tessera: TesseraServer,
+) -> None:
+    app = tessera.cli_json(
+        "clients", "create", "--name", "Web", "--redirect-uri", "https://web.test/cb"
+    )
+    rotated = tessera.cli_json("clients", "rotate-secret", app["client_id"], "--overlap", "60")
+    assert rotated["client_secret"].startswith("tsr_cs_")
+    assert rotated["client_secret"] != app["client_secret"]
+    shown = tessera.cli_json("clients", "show", app["client_id"])
+    assert shown["previous_secret_expires_at"] == rotated["previous_secret_expires_at"]
+    public = tessera.cli_json(
+        "clients", "create", "--name", "SPA", "--public", "--redirect-uri", "https://spa.test/cb"
+    )
+    refused = tessera.cli("clients", "rotate-secret", public["client_id"], check=False)
+    assert refused.returncode == 2
+    assert refused.stderr == "error: a public client has no secret to rotate\n"

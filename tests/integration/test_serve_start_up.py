@@ -3,6 +3,7 @@ disagree with the issuer, and a secret key that does not open the stored keys.""
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
@@ -71,3 +72,26 @@ def test_a_secret_key_that_opens_no_stored_key_is_one_line(
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("error: cannot decrypt signing key ")
     assert lines[0].endswith(": is TESSERA_SECRET_KEY the one it was made with?")
+
+
+def test_a_metrics_port_that_cannot_be_had_is_one_line(tmp_path: Path) -> None:
+    node = TesseraServer(tmp_path)
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    try:
+        expected = {
+            "abc": "error: TESSERA_METRICS_PORT: Input should be a valid integer",
+            str(node.port): f"error: TESSERA_METRICS_PORT: {node.port} is the port tessera "
+            "serves on; choose another",
+            str(taken.getsockname()[1]): "error: TESSERA_METRICS_PORT: cannot listen on "
+            f"127.0.0.1:{taken.getsockname()[1]}: Address already in use",
+        }
+        for value, line in expected.items():
+            node.env["TESSERA_METRICS_PORT"] = value
+            result = node.cli("serve", "--port", str(node.port), check=False)
+            assert result.returncode != 0
+            assert len(result.stderr.splitlines()) == 1, result.stderr
+            assert result.stderr.startswith(line), result.stderr
+    finally:
+        taken.close()

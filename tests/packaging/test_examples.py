@@ -37,7 +37,11 @@ COMPOSE_ENVIRONMENT = {
 }
 # Settings written commented out, and why: no TOML value means "unset", and a secret
 # belongs in the environment.
-COMMENTED_OUT = {"templates_dir": "unset by default", "secret_key": "a secret"}
+COMMENTED_OUT = {
+    "templates_dir": "unset by default",
+    "secret_key": "a secret",
+    "metrics_port": "unset by default",
+}
 
 
 # compose.yaml

@@ -23,7 +23,7 @@ from tessera.store.errors import SchemaOutOfDateError, StoreUnavailableError
 from tessera.store.tables import metadata
 from tessera.web.app import open_store
 from tests.conftest import TEST_SECRET_KEY
-from tests.support.grants import RegisteredClient, add_api, add_grant, add_user
+from tests.support.grants import USER, RegisteredClient, add_api, add_grant
 from tests.support.postgres import PostgresCluster
 
 NOW = 1_800_000_000
@@ -156,7 +156,7 @@ async def _add_old_catalog(url: str) -> None:
         for identifier in ("https://a.test", "https://b.test"):
             await add_api(store, identifier)
         await _add_client_row(store, "machine", "client_credentials")
-        await add_user(store)
+        await _add_user_row(store)
         await add_grant(store, await _add_client_row(store, "web"), now=NOW)
     finally:
         await store.close()
@@ -193,6 +193,25 @@ def _refresh_tokens_without_rowid(url: str) -> bool | None:
     return "WITHOUT ROWID" in sql
 
 
+async def _add_user_row(store: Store) -> None:
+    """USER as schemas before 0008 hold it (today's repository writes more columns)."""
+    async with store.transaction() as tx:
+        await tx.conn.execute(
+            "INSERT INTO users (id, username, email, email_verified, name, password_hash, "
+            "created_at) VALUES (:id, :username, :email, :email_verified, :name, "
+            ":password_hash, :created_at)",
+            {
+                "id": USER.id,
+                "username": USER.username,
+                "email": USER.email,
+                "email_verified": USER.email_verified,
+                "name": USER.name,
+                "password_hash": USER.password_hash,
+                "created_at": USER.created_at,
+            },
+        )
+
+
 async def _add_client_row(
     store: Store, client_id: str, grant_types: str = "authorization_code refresh_token"
 ) -> RegisteredClient:
@@ -212,7 +231,7 @@ async def _add_client_row(
 async def _add_refresh_token(url: str) -> RefreshToken:
     store = await Store.open(url, min_size=1, max_size=1)
     try:
-        await add_user(store)
+        await _add_user_row(store)
         issued = await add_grant(store, await _add_client_row(store, "old-app"), now=NOW)
         token = RefreshToken(
             token_hash=b"r" * 32,

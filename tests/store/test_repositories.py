@@ -522,3 +522,38 @@ async def test_a_clients_web_origins_are_found_by_origin_and_follow_its_updates(
         assert await tx.clients.is_allowed_anywhere("https://new.test")
         await tx.clients.delete("spa")
         assert not await tx.clients.is_allowed_anywhere("https://new.test")
+
+
+async def test_a_client_update_writes_every_field_and_replaces_its_api_access(
+    store: Store,
+) -> None:
+    async with store.transaction() as tx:
+        for identifier in ("https://api.test", "https://other.test"):
+            await tx.apis.add(Api(id=identifier, identifier=identifier, name="API"))
+        await tx.clients.add(replace(CLIENT, apis=frozenset({"https://api.test"})))
+    changed = replace(
+        CLIENT,
+        name="Renamed",
+        secret_hash=b"\x02" * 32,
+        previous_secret_hash=b"\x01" * 32,
+        previous_secret_expires_at=NOW + 60,
+        redirect_uris=("https://new.test/cb",),
+        post_logout_redirect_uris=(),
+        grant_types=frozenset({GrantType.CLIENT_CREDENTIALS}),
+        auth_method=AuthMethod.CLIENT_SECRET_BASIC,
+        first_party=False,
+        allowed_scopes=None,
+        id_token_alg=Algorithm.RS256,
+        refresh_grace_seconds=0,
+        apis=frozenset({"https://other.test"}),
+        resource_server_for=frozenset({"https://api.test"}),
+    )
+    async with store.transaction() as tx:
+        assert await tx.clients.update(changed) is True
+    async with store.transaction() as tx:
+        assert await tx.clients.get(CLIENT.client_id) == changed
+    with pytest.raises(UnknownAPIError):
+        async with store.transaction() as tx:
+            await tx.clients.update(replace(changed, apis=frozenset({"https://gone.test"})))
+    async with store.transaction() as tx:
+        assert await tx.clients.get(CLIENT.client_id) == changed  # Rolled back whole.

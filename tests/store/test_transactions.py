@@ -9,8 +9,10 @@ from dataclasses import replace
 
 import pytest
 
+from tessera.core.audit_events import Event
 from tessera.core.errors import InvalidGrantError
 from tessera.store import Store
+from tessera.store.audit import Recorded
 from tests.support.grants import USER
 
 OTHER = replace(USER, id="user-2", username="bob", email=None)
@@ -84,10 +86,13 @@ async def test_steps_whose_transaction_sqlite_ended_itself_keep_nothing_and_stop
     store, _ = stores
     if store.database.dialect != "sqlite":
         pytest.skip("only SQLite ends a transaction by itself after some errors")
+    heard: list[Recorded] = []
+    store.audit_listeners.append(heard.append)
     with pytest.raises(Boom):
         async with store.steps() as steps:
             async with steps.step() as tx:
                 await tx.users.add(USER)
+                await tx.audit.record(Event.USER_CREATED, 1)
             with pytest.raises(Boom):
                 async with steps.step() as tx:
                     await tx.conn.execute("ROLLBACK")  # As SQLite does after SQLITE_FULL.
@@ -97,3 +102,4 @@ async def test_steps_whose_transaction_sqlite_ended_itself_keep_nothing_and_stop
                     await tx.users.add(OTHER)
             raise Boom()
     assert await users(store) == set()
+    assert heard == []  # The audit event was rolled back with the user.

@@ -23,6 +23,7 @@ from tessera.cli.common import (
     transaction,
 )
 from tessera.core.audit_events import Event
+from tessera.core.client_secrets import RotatedSecret, UnknownClientError, rotate_secret
 from tessera.core.models import AuthMethod, Client, GrantType
 from tessera.core.registration import RegistrationError, build_client, update_client
 from tessera.core.web_origins import allowed_origins
@@ -65,6 +66,7 @@ def client_view(client: Client) -> dict[str, Any]:
         "web_origins_from_redirect_uris": client.web_origins is None,
         "refresh_sliding_lifetime": client.refresh_sliding_lifetime,
         "refresh_absolute_lifetime": client.refresh_absolute_lifetime,
+        "previous_secret_expires_at": iso_time(client.previous_secret_expires_at),
         "created_at": iso_time(client.created_at),
     }
 
@@ -263,6 +265,41 @@ def update(
         print_json(view)
         return
     print_fields(view)
+
+
+@app.command("rotate-secret", context_settings=TAKES_AN_ID)
+def rotate_secret_command(
+    client_id: str,
+    overlap: int = typer.Option(
+        0, "--overlap", help="Seconds the old secret keeps working (default: it stops now)."
+    ),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Give a confidential client a new secret, printed once."""
+    config = settings()
+
+    async def work() -> RotatedSecret:
+        async with transaction(config) as tx:
+            return await rotate_secret(tx, client_id, overlap=overlap, actor=cli_actor(), now=now())
+
+    try:
+        rotated = run(work)
+    except UnknownClientError as exc:
+        fail(str(exc))
+    except RegistrationError as exc:
+        fail(str(exc), 2)
+    expires = iso_time(rotated.client.previous_secret_expires_at)
+    if as_json:
+        print_json(
+            {
+                "client_id": client_id,
+                "client_secret": rotated.secret,
+                "previous_secret_expires_at": expires,
+            }
+        )
+        return
+    typer.echo(f"client_secret: {rotated.secret}")
+    typer.echo(f"the old secret {'stopped now' if expires is None else 'works until ' + expires}")
 
 
 @app.command(context_settings=TAKES_AN_ID)

@@ -36,8 +36,16 @@ def banner(config: Settings, keys: Iterable[StoredKey], *, host: str, port: int)
         "  keys:",
         *(f"    {key.alg.value:<6} {key.kid}  {key.state.value}" for key in keys),
         f"  listening:  http://{_url_host(host)}:{port}",
+        *(f"  metrics:    {where}" for where in _metrics_addresses(config, host, port)),
         f"  open:       {config.url('/.well-known/openid-configuration')}",
     ]
+
+
+def _metrics_addresses(config: Settings, host: str, port: int) -> list[str]:
+    addresses = [f"http://{_url_host(host)}:{port}/metrics"] if config.metrics else []
+    if config.metrics_port is not None:
+        addresses.append(f"http://{_url_host(config.metrics_host)}:{config.metrics_port}/metrics")
+    return addresses
 
 
 def _url_host(host: str) -> str:

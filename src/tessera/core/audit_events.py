@@ -27,6 +27,7 @@ class Event(StrEnum):
     GRANT_REVOKED = "grant.revoked"
     CLIENT_CREATED = "client.created"
     CLIENT_UPDATED = "client.updated"
+    CLIENT_SECRET_ROTATED = "client.secret_rotated"
     CLIENT_DELETED = "client.deleted"
     USER_CREATED = "user.created"
     USER_UPDATED = "user.updated"

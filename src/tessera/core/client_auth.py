@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from urllib.parse import unquote_plus
 
 from tessera.core.errors import InvalidClientError, InvalidRequestError
-from tessera.core.models import AuthMethod, Client
+from tessera.core.models import AuthMethod, Client, Timestamp
 from tessera.core.ports import ClientRepo
 from tessera.crypto.tokens import constant_time_equals, digest
 
@@ -92,11 +92,14 @@ def _decode_basic(value: str) -> tuple[str, str]:
     return client_id, secret
 
 
-def verify_client(credentials: ClientCredentials, client: Client | None) -> Client:
+def verify_client(
+    credentials: ClientCredentials, client: Client | None, *, now: Timestamp
+) -> Client:
     """Check the credentials against the registered client.
 
     The presented secret is digested before anything is looked at, so an unknown
-    client, a wrong method and a wrong secret cost the same.
+    client, a wrong method and a wrong secret cost the same. A secret replaced by a
+    rotation still matches until its overlap ends; both are compared every time.
 
     Raises:
         InvalidClientError: unknown client, not a method it registered (the description
@@ -115,13 +118,22 @@ def verify_client(credentials: ClientCredentials, client: Client | None) -> Clie
             detail=f"client registered {registered}, used {credentials.method}",
             basic=basic,
         )
-    if client.auth_method is not AuthMethod.NONE and not constant_time_equals(
-        presented, client.secret_hash or b""
-    ):
+    if client.auth_method is not AuthMethod.NONE and not _matches(client, presented, now):
         raise InvalidClientError(detail="wrong client secret", basic=basic)
     return client
 
 
-async def authenticate_client(credentials: ClientCredentials, clients: ClientRepo) -> Client:
+def _matches(client: Client, presented: bytes, now: Timestamp) -> bool:
+    """The presented digest is the secret's, or the rotated one's during its overlap
+    (an absent hash matches nothing: it compares against b"")."""
+    current = constant_time_equals(presented, client.secret_hash or b"")
+    previous = constant_time_equals(presented, client.previous_secret_hash or b"")
+    overlapping = (client.previous_secret_expires_at or 0) > now
+    return current or (previous and overlapping)
+
+
+async def authenticate_client(
+    credentials: ClientCredentials, clients: ClientRepo, *, now: Timestamp
+) -> Client:
     """The registered client the credentials prove (see verify_client for what raises)."""
-    return verify_client(credentials, await clients.get(credentials.client_id))
+    return verify_client(credentials, await clients.get(credentials.client_id), now=now)

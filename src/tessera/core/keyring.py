@@ -94,6 +94,8 @@ class KeyRing:
         self._algorithms = tuple(algorithms)
         self._loaded_at: float | None = None
         self._seen: tuple[tuple[str, KeyState], ...] = ()
+        # The keys as last read, for what reports on them (key ages in /metrics).
+        self.stored_keys: tuple[StoredKey, ...] = ()
         self._parsed: dict[str, SigningKey] = {}
         self._current: dict[Algorithm, SigningKey] = {}
         self.jwks_json = jwks_document([])
@@ -114,6 +116,7 @@ class KeyRing:
     def use(self, stored: Sequence[StoredKey], now: float) -> None:
         """Adopt a key list read by the caller (see `load`)."""
         self._loaded_at = now
+        self.stored_keys = tuple(stored)
         seen = tuple((key.kid, key.state) for key in stored)
         if seen == self._seen:
             return

@@ -75,6 +75,8 @@ class Client:
     `web_origins` are the browser origins its scripts may call tessera from; None means
     the origins of its redirect URIs (core.web_origins.allowed_origins). The refresh
     lifetimes override the server's for its kind of client; None keeps the server's.
+    A rotated secret (`previous_secret_hash`) keeps working until
+    `previous_secret_expires_at` (core.client_secrets).
     """
 
     client_id: str
@@ -97,6 +99,8 @@ class Client:
     web_origins: tuple[str, ...] | None = None
     refresh_sliding_lifetime: int | None = None
     refresh_absolute_lifetime: int | None = None
+    previous_secret_hash: bytes | None = field(default=None, repr=False)
+    previous_secret_expires_at: Timestamp | None = None
 
     @property
     def is_public(self) -> bool:

@@ -79,9 +79,9 @@ class ClientRepo(Protocol):
         """
 
     async def update(self, client: Client) -> bool:
-        """Write what `core.registration.update_client` may change (name, redirect and
-        post-logout URIs, web origins, refresh lifetimes) of the client with this id;
-        False if there is none."""
+        """Write every field of the client with this id but its creation time, its web
+        origins and API access included; False if there is none. Raises UnknownAPIError
+        (store) when it names an API that does not exist."""
 
     async def is_allowed_anywhere(self, origin: str) -> bool:
         """True if some client allows this web origin (core.web_origins), found in one

@@ -79,7 +79,7 @@ async def authenticate_and_count(
     async with steps.step() as tx:
         try:
             proven: Client | InvalidClientError = await authenticate_client(
-                request.credentials, tx.clients
+                request.credentials, tx.clients, now=now
             )
         except InvalidClientError as failed:
             proven = failed

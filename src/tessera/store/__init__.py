@@ -17,7 +17,7 @@ from functools import cached_property
 
 from tessera.core.ports import Steps
 from tessera.store.apis import SQLApiRepo
-from tessera.store.audit import SQLAuditRepo
+from tessera.store.audit import AuditListener, Recorded, SQLAuditRepo
 from tessera.store.clients import SQLClientRepo
 from tessera.store.consents import SQLConsentRepo
 from tessera.store.engine import Connection, Database, open_database
@@ -99,6 +99,11 @@ class SQLRepos:
     def audit(self) -> SQLAuditRepo:
         return SQLAuditRepo(self.conn)
 
+    def recorded(self) -> list[Recorded]:
+        """The audit events this transaction wrote (none if it never used `audit`)."""
+        audit: SQLAuditRepo | None = self.__dict__.get("audit")
+        return [] if audit is None else audit.recorded
+
 
 class Store:
     """A database plus the transaction that hands out repositories, and the clients and
@@ -106,6 +111,8 @@ class Store:
 
     def __init__(self, database: Database) -> None:
         self.database = database
+        # Called with each audit event once its transaction has committed (metrics).
+        self.audit_listeners: list[AuditListener] = []
         version = database.catalog_version
         self._catalog = None if version is None else CatalogCache(version)
 
@@ -133,7 +140,9 @@ class Store:
     async def transaction(self) -> AsyncIterator[SQLRepos]:
         """Commits when the block ends normally, rolls back on any exception."""
         async with self.database.transaction() as conn:
-            yield SQLRepos(conn, self._catalog)
+            repos = SQLRepos(conn, self._catalog)
+            yield repos
+        self._committed(repos)
 
     @asynccontextmanager
     async def read_transaction(self) -> AsyncIterator[SQLRepos]:
@@ -154,6 +163,14 @@ class Store:
             yield shared
         finally:
             await shared.end()
+            self._committed(*shared.done)
+
+    def _committed(self, *transactions: SQLRepos) -> None:
+        """Hand the audit events of committed work to the listeners."""
+        for listener in self.audit_listeners:
+            for repos in transactions:
+                for event in repos.recorded():
+                    listener(event)
 
     async def close(self) -> None:
         await self.database.close()

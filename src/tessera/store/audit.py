@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
 from tessera.core.audit_events import Event
 from tessera.core.models import AuditEvent, AuditQuery, Timestamp
@@ -12,9 +13,25 @@ from tessera.store.engine import Connection, Row
 _COLUMNS = "id, at, event, user_id, client_id, ip, detail"
 
 
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """An audit event as a listener sees it once its transaction has committed."""
+
+    event: Event
+    client_id: str | None
+    detail: dict[str, str] = field(default_factory=dict)
+
+
+AuditListener = Callable[[Recorded], None]
+
+
 class SQLAuditRepo:
+    """Writes audit events, and keeps what it wrote in `recorded` for the store to hand
+    to its listeners if the transaction commits (`Store.audit_listeners`)."""
+
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+        self.recorded: list[Recorded] = []
 
     async def record(
         self,
@@ -38,6 +55,7 @@ class SQLAuditRepo:
                 "detail": json.dumps(detail or {}, sort_keys=True),
             },
         )
+        self.recorded.append(Recorded(event, client_id, detail or {}))
 
     async def tail(self, limit: int) -> Sequence[AuditEvent]:
         rows = await self._conn.fetch_all(

@@ -25,8 +25,10 @@ _COLUMNS = (
     "client_id, name, secret_hash, redirect_uris, post_logout_redirect_uris, grant_types, "
     "auth_method, auth_method_pinned, first_party, allowed_scopes, id_token_alg, "
     "refresh_grace_seconds, created_at, web_origins, refresh_sliding_seconds, "
-    "refresh_absolute_seconds"
+    "refresh_absolute_seconds, previous_secret_hash, previous_secret_expires_at"
 )
+# What an update writes: every column but the id and the creation time.
+_MUTABLE = [name for name in _COLUMNS.split(", ") if name not in ("client_id", "created_at")]
 _QUALIFIED = ", ".join(f"c.{name}" for name in _COLUMNS.split(", "))
 _SELECT = (
     f"SELECT {_QUALIFIED}, a.audience AS access_audience, a.kind AS access_kind "
@@ -70,19 +72,34 @@ def _parse(rows: Sequence[Row]) -> Client:
         web_origins=None if origins is None else tuple(json.loads(origins)),
         refresh_sliding_lifetime=row["refresh_sliding_seconds"],
         refresh_absolute_lifetime=row["refresh_absolute_seconds"],
+        previous_secret_hash=row["previous_secret_hash"],
+        previous_secret_expires_at=row["previous_secret_expires_at"],
     )
 
 
-def _changeable_values(client: Client) -> dict[str, object]:
-    """The columns a client's update (core.registration.update_client) may change."""
+def _row_values(client: Client) -> dict[str, object]:
+    """The client's columns, as stored."""
     origins = client.web_origins
+    allowed = client.allowed_scopes
     return {
+        "client_id": client.client_id,
         "name": client.name,
+        "secret_hash": client.secret_hash,
         "redirect_uris": json.dumps(list(client.redirect_uris)),
         "post_logout_redirect_uris": json.dumps(list(client.post_logout_redirect_uris)),
+        "grant_types": " ".join(sorted(client.grant_types)),
+        "auth_method": client.auth_method.value,
+        "auth_method_pinned": client.auth_method_pinned,
+        "first_party": client.first_party,
+        "allowed_scopes": None if allowed is None else " ".join(sorted(allowed)),
+        "id_token_alg": client.id_token_alg.value,
+        "refresh_grace_seconds": client.refresh_grace_seconds,
+        "created_at": client.created_at,
         "web_origins": None if origins is None else json.dumps(list(origins)),
         "refresh_sliding_seconds": client.refresh_sliding_lifetime,
         "refresh_absolute_seconds": client.refresh_absolute_lifetime,
+        "previous_secret_hash": client.previous_secret_hash,
+        "previous_secret_expires_at": client.previous_secret_expires_at,
     }
 
 
@@ -109,28 +126,14 @@ class SQLClientRepo:
         return _client(rows) if rows else None
 
     async def add(self, client: Client) -> None:
+        placeholders = ", ".join(f":{name}" for name in _COLUMNS.split(", "))
         await self._conn.execute(
-            f"INSERT INTO clients ({_COLUMNS}) VALUES (:client_id, :name, :secret_hash, "
-            ":redirect_uris, :post_logout_redirect_uris, :grant_types, :auth_method, "
-            ":auth_method_pinned, :first_party, :allowed_scopes, :id_token_alg, "
-            ":refresh_grace_seconds, :created_at, :web_origins, :refresh_sliding_seconds, "
-            ":refresh_absolute_seconds)",
-            {
-                "client_id": client.client_id,
-                "secret_hash": client.secret_hash,
-                "grant_types": " ".join(sorted(client.grant_types)),
-                "auth_method": client.auth_method.value,
-                "auth_method_pinned": client.auth_method_pinned,
-                "first_party": client.first_party,
-                "allowed_scopes": None
-                if client.allowed_scopes is None
-                else " ".join(sorted(client.allowed_scopes)),
-                "id_token_alg": client.id_token_alg.value,
-                "refresh_grace_seconds": client.refresh_grace_seconds,
-                "created_at": client.created_at,
-                **_changeable_values(client),
-            },
+            f"INSERT INTO clients ({_COLUMNS}) VALUES ({placeholders})", _row_values(client)
         )
+        await self._add_access_rows(client)
+
+    async def _add_access_rows(self, client: Client) -> None:
+        """The client's origins and API access, beside its row."""
         await self._add_origins(client)
         for kind, audiences in (
             (AccessKind.CLIENT_CREDENTIALS, client.apis),
@@ -150,21 +153,18 @@ class SQLClientRepo:
             raise UnknownAPIError(audience)
 
     async def update(self, client: Client) -> bool:
+        assignments = ", ".join(f"{name} = :{name}" for name in _MUTABLE)
         count = await self._conn.execute(
-            "UPDATE clients SET name = :name, redirect_uris = :redirect_uris, "
-            "post_logout_redirect_uris = :post_logout_redirect_uris, web_origins = :web_origins, "
-            "refresh_sliding_seconds = :refresh_sliding_seconds, "
-            "refresh_absolute_seconds = :refresh_absolute_seconds "
-            "WHERE client_id = :client_id",
-            {"client_id": client.client_id, **_changeable_values(client)},
+            f"UPDATE clients SET {assignments} WHERE client_id = :client_id", _row_values(client)
         )
         if not count:
             return False
-        await self._conn.execute(
-            "DELETE FROM client_web_origins WHERE client_id = :client_id",
-            {"client_id": client.client_id},
-        )
-        await self._add_origins(client)
+        for table in ("client_web_origins", "client_api_access"):
+            await self._conn.execute(
+                f"DELETE FROM {table} WHERE client_id = :client_id",
+                {"client_id": client.client_id},
+            )
+        await self._add_access_rows(client)
         return True
 
     async def _add_origins(self, client: Client) -> None:

@@ -50,6 +50,8 @@ class SharedSteps(Generic[R]):
         self._transaction = AsyncExitStack()
         self._conn: Connection | None = None
         self._broken: BaseException | None = None
+        # The repositories of the steps that ended normally: committed by `end`.
+        self.done: list[R] = []
 
     @asynccontextmanager
     async def step(self, *, read_only: bool = False) -> AsyncIterator[R]:
@@ -57,8 +59,9 @@ class SharedSteps(Generic[R]):
             raise RuntimeError("a step after one that could not be rolled back")
         conn = await self._connection()
         await conn.execute(f"SAVEPOINT {_SAVEPOINT}")
+        repos = self._repos(conn)
         try:
-            yield self._repos(conn)
+            yield repos
         except BaseException as exc:
             try:
                 await conn.execute(f"ROLLBACK TO {_SAVEPOINT}")
@@ -69,6 +72,7 @@ class SharedSteps(Generic[R]):
                 self._broken = exc
             raise
         await conn.execute(f"RELEASE {_SAVEPOINT}")
+        self.done.append(repos)
 
     async def _connection(self) -> Connection:
         """The shared transaction's connection; the first step begins the transaction."""
@@ -89,4 +93,5 @@ class SharedSteps(Generic[R]):
         if broken is None:
             await self._transaction.aclose()
         else:
+            self.done.clear()  # Rolled back with the rest.
             await self._transaction.__aexit__(type(broken), broken, broken.__traceback__)

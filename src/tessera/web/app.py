@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -16,10 +17,14 @@ from tessera.settings import Settings, ensure_secret_key, load_settings
 from tessera.store import Store, migrate
 from tessera.store.prune import DAY, PrunePolicy
 from tessera.store.prune_schedule import PruneSchedule
+from tessera.web.logs import RequestLogMiddleware
 from tessera.web.middleware import EdgeMiddleware
-from tessera.web.routes import routes
+from tessera.web.routes import metrics_route, routes
 from tessera.web.runtime import Runtime
 from tessera.web.templating import build_templates
+
+# The standard OpenTelemetry variable whose presence turns tracing on.
+OTLP_ENDPOINT = "OTEL_EXPORTER_OTLP_ENDPOINT"
 
 
 async def open_store(settings: Settings, *, migrate_embedded: bool = True) -> Store:
@@ -104,6 +109,13 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         runtime = await open_runtime(settings, clock)
         app.state.runtime = runtime
+        stop_listener = None
+        if metrics is not None:
+            metrics.watch(runtime)
+            if settings.metrics_port is not None:
+                stop_listener = start_listener(
+                    metrics, settings.metrics_host, settings.metrics_port
+                )
         schedule = PruneSchedule(
             runtime.store.database,
             prune_policy(settings),
@@ -115,19 +127,46 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
         try:
             yield
         finally:
+            if tracer_provider is not None:
+                tracer_provider.shutdown()  # Sends the spans still batched.
+            if stop_listener is not None:
+                stop_listener()
             await schedule.stop()
             await runtime.store.close()
 
+    middleware = [Middleware(EdgeMiddleware)]
+    if settings.log_format == "json":
+        middleware.insert(0, Middleware(RequestLogMiddleware))
+    metrics = None
+    if settings.metrics_enabled:
+        # Imported here: a node without metrics never loads prometheus_client.
+        from tessera.web.metrics import Metrics, MetricsMiddleware, start_listener
+
+        metrics = Metrics(clock)
+        middleware.insert(-1, Middleware(MetricsMiddleware, metrics=metrics))
+    tracer_provider = None
+    if tracing_wanted():
+        # Imported here: without the variable, no OpenTelemetry module is loaded.
+        from tessera.web.tracing import build_tracer_provider, tracing_middleware
+
+        tracer_provider = build_tracer_provider()
+        middleware[:0] = tracing_middleware(tracer_provider)
     app = Starlette(
-        routes=routes,
-        middleware=[Middleware(EdgeMiddleware)],
+        routes=[*routes, metrics_route] if settings.metrics else routes,
+        middleware=middleware,
         lifespan=lifespan,
     )
+    app.state.metrics = metrics
     # Starlette would answer `/authorize/` with a 307 to `/authorize` on whatever host
     # the Host header names, repeating a POST there (RFC 9700 4.12). Such a path is
     # unknown, and gets a 404 like any other.
     app.router.redirect_slashes = False
     return app
+
+
+def tracing_wanted() -> bool:
+    """OpenTelemetry tracing is on when an OTLP endpoint is named (web.tracing)."""
+    return bool(os.environ.get(OTLP_ENDPOINT))
 
 
 def app_from_env() -> Starlette:

@@ -30,6 +30,7 @@ from tessera.core.errors import OAuthError, ServerError, TemporarilyUnavailableE
 from tessera.store.errors import StoreUnavailableError
 from tessera.web.admin.problems import problem
 from tessera.web.csp import PAGE_CSP
+from tessera.web.logs import note
 from tessera.web.responses import error_body, json_response
 from tessera.web.templating import error_page
 
@@ -54,6 +55,8 @@ class BodyTooLargeError(Exception):
 ADMIN_PATH = "/admin/"
 MAX_HEADER_BYTES = 32 * 1024
 MAX_HEADER_COUNT = 100
+# Set in the request's state when the database failed it, for what counts such requests.
+DATABASE_FAILED = "database_failed"
 # The paths of pages a person reads: their failures are pages too.
 PAGE_PATHS = ("/u/", "/logout")
 
@@ -72,6 +75,7 @@ class EdgeMiddleware:
             return
         request_id = secrets.token_hex(8)
         scope.setdefault("state", {})["request_id"] = request_id
+        note(request_id=request_id)
         started = False
 
         header_bytes = 0
@@ -118,6 +122,7 @@ class EdgeMiddleware:
                 await _plain(send, 413, "request body too large", request_id)
         except StoreUnavailableError as exc:
             log.error("database unavailable request_id=%s: %s", request_id, exc)
+            scope["state"][DATABASE_FAILED] = True
             if not started:
                 failure = _failure(scope, TemporarilyUnavailableError(detail=str(exc)), request_id)
                 await failure(scope, receive, secured_send)

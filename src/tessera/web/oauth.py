@@ -16,6 +16,7 @@ from tessera.core.client_auth import ClientRequest, parse_client_credentials
 from tessera.core.errors import OAuthError
 from tessera.core.params import parse_params
 from tessera.web.forms import client_ip, form_pairs
+from tessera.web.logs import note_client
 from tessera.web.responses import bearer_error, json_error
 
 log = logging.getLogger("tessera.oauth")
@@ -29,6 +30,7 @@ async def read_client_request(request: Request) -> ClientRequest:
     """
     params = parse_params(await form_pairs(request))
     credentials = parse_client_credentials(request.headers.get("authorization"), params)
+    note_client(credentials.client_id)
     return ClientRequest(params, credentials, client_ip(request))
 
 

@@ -14,6 +14,7 @@ from tessera.web.endpoints import (
     discovery,
     introspection,
     logout,
+    metrics,
     probes,
     revocation,
     token,
@@ -83,3 +84,5 @@ routes = [
     Route("/admin/v1/{rest:path}", openapi.unknown, methods=ALL_METHODS),
     Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
 ]
+# Only with TESSERA_METRICS=1: otherwise /metrics is a 404 like any unknown path.
+metrics_route = Route("/metrics", metrics.metrics, methods=["GET"])

@@ -47,6 +47,19 @@ def test_the_banner_names_issuer_database_data_dir_keys_and_the_url_to_open() ->
     assert TEST_SECRET_KEY not in "\n".join(banner(settings, keys, host="::", port=8000))
 
 
+def test_the_banner_names_where_metrics_are_served() -> None:
+    def metrics_lines(**values: str) -> list[str]:
+        lines = banner(config(**values), [], host="::", port=8000)
+        return [line for line in lines if line.startswith("  metrics:")]
+
+    assert metrics_lines() == []
+    assert metrics_lines(metrics="1") == ["  metrics:    http://[::]:8000/metrics"]
+    assert metrics_lines(metrics="1", metrics_port="9100", metrics_host="10.0.0.5") == [
+        "  metrics:    http://[::]:8000/metrics",
+        "  metrics:    http://10.0.0.5:9100/metrics",
+    ]
+
+
 @pytest.mark.parametrize(
     ("url", "shown"),
     [

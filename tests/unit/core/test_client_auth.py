@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from base64 import b64encode
+from dataclasses import replace
 
 import pytest
 
@@ -12,6 +13,7 @@ from tessera.core.models import AuthMethod, Client
 from tessera.crypto.tokens import digest
 
 SECRET = "tsr_cs_s3cret"
+NOW = 1_800_000_000
 
 
 def basic(raw: str) -> str:
@@ -104,12 +106,16 @@ def test_secret_stays_out_of_repr() -> None:
 @pytest.mark.parametrize("method", [AuthMethod.CLIENT_SECRET_BASIC, AuthMethod.CLIENT_SECRET_POST])
 def test_the_registered_secret_method_with_the_right_secret_passes(method: AuthMethod) -> None:
     registered = client(method)
-    assert verify_client(ClientCredentials("app", method, SECRET), registered) is registered
+    assert (
+        verify_client(ClientCredentials("app", method, SECRET), registered, now=NOW) is registered
+    )
 
 
 def test_a_public_client_passes_by_naming_itself() -> None:
     registered = client(AuthMethod.NONE, secret=None)
-    assert verify_client(ClientCredentials("app", AuthMethod.NONE), registered) is registered
+    assert (
+        verify_client(ClientCredentials("app", AuthMethod.NONE), registered, now=NOW) is registered
+    )
 
 
 @pytest.mark.parametrize(
@@ -143,7 +149,7 @@ def test_failures_are_invalid_client(
     credentials: ClientCredentials, registered: Client | None, detail: str
 ) -> None:
     with pytest.raises(InvalidClientError) as raised:
-        verify_client(credentials, registered)
+        verify_client(credentials, registered, now=NOW)
     assert detail in (raised.value.detail or "")
     assert raised.value.basic is (credentials.method is AuthMethod.CLIENT_SECRET_BASIC)
 
@@ -155,9 +161,11 @@ def test_a_client_that_pinned_no_method_may_use_either_secret_method(method: Aut
         AuthMethod.CLIENT_SECRET_BASIC,
         AuthMethod.CLIENT_SECRET_POST,
     )
-    assert verify_client(ClientCredentials("app", method, SECRET), registered) is registered
+    assert (
+        verify_client(ClientCredentials("app", method, SECRET), registered, now=NOW) is registered
+    )
     with pytest.raises(InvalidClientError, match="wrong client secret"):
-        verify_client(ClientCredentials("app", method, "wrong"), registered)
+        verify_client(ClientCredentials("app", method, "wrong"), registered, now=NOW)
 
 
 @pytest.mark.parametrize(
@@ -185,7 +193,34 @@ def test_a_refused_method_is_answered_with_the_registered_ones(
     credentials: ClientCredentials, registered: Client, named: str
 ) -> None:
     with pytest.raises(InvalidClientError) as raised:
-        verify_client(credentials, registered)
+        verify_client(credentials, registered, now=NOW)
     assert raised.value.description == (
         f"Client authentication failed: the client is registered for {named}."
     )
+
+
+@pytest.mark.parametrize(
+    ("presented", "at", "accepted"),
+    [
+        ("tsr_cs_new", NOW + 100, True),
+        (SECRET, NOW + 99, True),
+        (SECRET, NOW + 100, False),
+        ("wrong", NOW, False),
+    ],
+    ids=["new-secret", "old-during-overlap", "old-after-overlap", "neither"],
+)
+def test_a_rotated_secret_matches_until_its_overlap_ends(
+    presented: str, at: int, accepted: bool
+) -> None:
+    rotated = replace(
+        client(AuthMethod.CLIENT_SECRET_POST),
+        secret_hash=digest("tsr_cs_new"),
+        previous_secret_hash=digest(SECRET),
+        previous_secret_expires_at=NOW + 100,
+    )
+    credentials = ClientCredentials("app", AuthMethod.CLIENT_SECRET_POST, presented)
+    if accepted:
+        assert verify_client(credentials, rotated, now=at) is rotated
+    else:
+        with pytest.raises(InvalidClientError, match="wrong client secret"):
+            verify_client(credentials, rotated, now=at)

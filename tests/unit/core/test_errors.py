@@ -282,7 +282,7 @@ def test_client_authentication_errors_describe_in_the_charset(
 ) -> None:
     app = client(registered, pinned=pinned, allowed=None)
     try:
-        verify_client(ClientCredentials("client-1", used, "wrong"), app)
+        verify_client(ClientCredentials("client-1", used, "wrong"), app, now=0)
     except InvalidClientError as err:
         assert in_charset(err.description), err.description
 

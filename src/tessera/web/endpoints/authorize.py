@@ -11,6 +11,7 @@ from tessera.core.errors import OAuthError
 from tessera.web.authorization import refuse, respond
 from tessera.web.cookies import SESSION, read_cookie
 from tessera.web.forms import client_ip, form_pairs, query_pairs
+from tessera.web.logs import note_client
 from tessera.web.runtime import runtime
 
 
@@ -19,6 +20,7 @@ async def authorize(request: Request) -> Response:
     now = rt.now()
     try:
         pairs = query_pairs(request) if request.method == "GET" else await form_pairs(request)
+        note_client(next((value for name, value in pairs if name == "client_id"), None))
         answer = await answer_authorization_request(
             rt.store,
             pairs,

@@ -18,6 +18,7 @@ from starlette.responses import Response
 
 from tessera.store.errors import StoreUnavailableError
 from tessera.store.migrate import head_revision
+from tessera.web.middleware import DATABASE_FAILED
 from tessera.web.responses import json_response
 from tessera.web.runtime import Runtime, runtime
 
@@ -35,6 +36,8 @@ async def livez(request: Request) -> Response:
 
 async def readyz(request: Request) -> Response:
     failed = await failed_check(runtime(request))
+    if failed == "database":
+        request.scope["state"][DATABASE_FAILED] = True
     if failed is None:
         return json_response({"status": "ok"}, headers=_NO_STORE)
     return json_response(
