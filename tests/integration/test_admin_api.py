@@ -173,3 +173,35 @@ def test_db_upgrade_provisions_the_admin_api_once(tmp_path: Path) -> None:
     assert [(api["identifier"], [s["name"] for s in api["scopes"]]) for api in apis] == [
         (f"{fresh.issuer}/admin", ["admin:read", "admin:write"])
     ]
+
+
+def test_a_rotated_secret_replaces_the_old_one(server: TesseraServer, api: httpx.Client) -> None:
+    audience = "https://rotated.example.test"
+    assert api.post("/apis", json={"identifier": audience}).status_code == 201
+    made = api.post(
+        "/clients",
+        json={"client_name": "job", "grant_types": ["client_credentials"], "apis": [audience]},
+    ).json()
+    rotated = api.post(f"/clients/{made['client_id']}/secret", json={"overlap": 0})
+    assert rotated.status_code == 200, rotated.text
+    new = rotated.json()["client_secret"]
+    assert new != made["client_secret"]
+    form = {"grant_type": "client_credentials", "audience": audience}
+    token = f"{server.issuer}/oauth/token"
+    assert (
+        httpx.post(token, data=form, auth=(made["client_id"], made["client_secret"])).status_code
+        == 401
+    )
+    assert httpx.post(token, data=form, auth=(made["client_id"], new)).status_code == 200
+    public = api.post(
+        "/clients",
+        json={
+            "client_name": "spa",
+            "redirect_uris": ["https://spa.test/cb"],
+            "token_endpoint_auth_method": "none",
+        },
+    ).json()
+    refused = api.post(f"/clients/{public['client_id']}/secret")
+    assert refused.status_code == 422 and "public client" in refused.json()["detail"]
+    events = api.get("/audit", params={"event": "client.secret_rotated"}).json()["items"]
+    assert [e["client_id"] for e in events] == [made["client_id"]]

@@ -61,6 +61,7 @@ routes = [
     Route("/admin/v1/clients/{id}", clients.show_client, methods=["GET"]),
     Route("/admin/v1/clients/{id}", clients.update_client, methods=["PATCH"]),
     Route("/admin/v1/clients/{id}", clients.delete_client, methods=["DELETE"]),
+    Route("/admin/v1/clients/{id}/secret", clients.rotate_secret, methods=["POST"]),
     Route("/admin/v1/users", users.list_users, methods=["GET"]),
     Route("/admin/v1/users", users.create_user, methods=["POST"]),
     Route("/admin/v1/users/{id}", users.show_user, methods=["GET"]),

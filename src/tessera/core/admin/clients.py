@@ -14,6 +14,7 @@ from tessera.core.admin.fields import Field, Kind, parse_choice, parse_fields
 from tessera.core.admin.pages import Page, PageRequest, build_page, created_key
 from tessera.core.admin.versions import verify_version
 from tessera.core.audit_events import Event
+from tessera.core.client_secrets import RotatedSecret, SecretRepos, rotate_secret
 from tessera.core.models import AuthMethod, Client, GrantType, Timestamp
 from tessera.core.ports import AuditRepo, ClientRepo, Transactions
 from tessera.core.registration import NewClient, build_client, update_client
@@ -198,4 +199,37 @@ async def remove_client(
         await tx.clients.delete(client_id)
         await tx.audit.record(
             Event.CLIENT_DELETED, now, client_id=client_id, detail={"actor": actor}
+        )
+
+
+SECRET_FIELDS = {"overlap": Field(Kind.INTEGER)}
+
+
+class SecretAdminRepos(ClientAdminRepos, SecretRepos, Protocol):
+    """What rotating a secret touches (core.client_secrets)."""
+
+
+async def rotate_client_secret(
+    store: Transactions[SecretAdminRepos],
+    client_id: str,
+    body: Any,
+    *,
+    if_match: Collection[str] | None,
+    actor: str,
+    now: Timestamp,
+) -> RotatedSecret:
+    """Give the client a new secret; the old one keeps working `overlap` seconds (the
+    body's, default 0: it stops at once), core.client_secrets.rotate_secret.
+
+    Raises:
+        InvalidFieldsError: unknown fields or wrong types.
+        NotFoundError: no such client.
+        StaleVersionError: the client is not at a version `if_match` names.
+        RegistrationError: a public client, or an overlap out of range.
+    """
+    fields = parse_fields({} if body is None else body, SECRET_FIELDS)
+    async with store.transaction() as tx:
+        verify_version(await _existing(tx, client_id), if_match)
+        return await rotate_secret(
+            tx, client_id, overlap=fields.get("overlap", 0), actor=actor, now=now
         )
