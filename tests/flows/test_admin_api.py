@@ -282,3 +282,34 @@ async def test_a_failure_inside_an_admin_operation_is_a_problem_too(
     answer = await admin.get("/admin/v1/clients")
     assert_problem(answer, status, answer.headers["x-request-id"])
     assert "bug" not in answer.text and "database down" not in answer.text
+
+
+async def test_a_patch_changes_api_grants_and_is_checked_as_a_whole(
+    admin: httpx.AsyncClient,
+) -> None:
+    await admin.post("/admin/v1/apis", json={"identifier": "https://reports.test"})
+    made = await admin.post(
+        "/admin/v1/clients", json={"client_name": "r", "redirect_uris": ["https://r.test/cb"]}
+    )
+    path = made.headers["location"]
+    machine = await admin.patch(
+        path,
+        json={
+            "grant_types": ["client_credentials"],
+            "apis": ["https://reports.test"],
+            "scope": "read:reports",
+            "token_endpoint_auth_method": "client_secret_post",
+            "refresh_grace_seconds": 5,
+        },
+    )
+    assert machine.status_code == 200, machine.text
+    body = machine.json()
+    assert body["apis"] == ["https://reports.test"] and body["scope"] == "read:reports"
+    assert body["grant_types"] == ["client_credentials"]
+    assert body["token_endpoint_auth_method"] == "client_secret_post"
+    assert_problem(await admin.patch(path, json={"grant_types": []}), 422, "client_credentials")
+    assert_problem(await admin.patch(path, json={"apis": ["https://none.test"]}), 422, "no API")
+    assert_problem(
+        await admin.patch(path, json={"token_endpoint_auth_method": "none"}), 422, "public"
+    )
+    assert (await admin.get(path)).json() == body

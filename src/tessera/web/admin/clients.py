@@ -83,6 +83,7 @@ async def update_client(request: Request, caller: AdminCaller) -> Response:
         if_match=if_match(request),
         actor=caller.actor,
         now=rt.now(),
+        algorithms=rt.settings.enabled_algorithms,
     )
     return answer(client_view(client), etag_of=client)
 
