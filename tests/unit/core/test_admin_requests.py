@@ -217,7 +217,7 @@ def test_an_update_changes_grants_access_scopes_and_algorithms_together() -> Non
     )
     assert machine.grant_types == {GrantType.CLIENT_CREDENTIALS}
     assert machine.apis == machine.resource_server_for == {"https://api.test"}
-    assert machine.allowed_scopes == {"read:x"}
+    assert machine.allowed_scopes == frozenset({"read:x"})
     assert (machine.auth_method, machine.auth_method_pinned) == (
         AuthMethod.CLIENT_SECRET_POST,
         True,
