@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from tessera.core.audit_events import Event
-from tessera.core.client_secrets import MAX_OVERLAP, UnknownClientError, rotate_secret
+from tessera.core.client_secrets import MAX_OVERLAP, ClientNotFoundError, rotate_secret
 from tessera.core.models import GrantType
 from tessera.core.registration import RegistrationError
 from tessera.web.runtime import Runtime
@@ -80,5 +80,5 @@ async def test_a_public_or_unknown_client_has_no_secret_to_rotate(rt: Runtime) -
     async with rt.store.transaction() as tx:
         with pytest.raises(RegistrationError, match="public"):
             await rotate_secret(tx, public.client_id, overlap=0, actor=ACTOR, now=0)
-        with pytest.raises(UnknownClientError, match="nobody"):
+        with pytest.raises(ClientNotFoundError, match="nobody"):
             await rotate_secret(tx, "nobody", overlap=0, actor=ACTOR, now=0)

@@ -252,6 +252,9 @@ async def test_a_preflight_is_answered_for_registered_origins_only(
         ("POST", "/oauth/introspect"),
         ("OPTIONS", "/oauth/introspect"),
         ("GET", "/logout"),
+        ("GET", "/admin/v1/clients"),
+        ("OPTIONS", "/admin/v1/clients"),
+        ("GET", "/admin/v1/openapi.json"),
     ],
 )
 async def test_no_cors_where_browsers_navigate_or_back_ends_call(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tessera.store.prune import DAY, MARGIN, prune
+from tessera.store.prune import MARGIN, prune
 from tessera.web.app import prune_policy
 from tessera.web.runtime import Runtime
 from tests.conftest import Clock
@@ -42,10 +42,11 @@ def refused(response: httpx.Response) -> bool:
 async def test_an_expired_rotated_token_still_revokes_its_live_family_after_pruning(
     client: httpx.AsyncClient, rt: Runtime, app_client: RegisteredClient, clock: Clock
 ) -> None:
+    sliding = rt.policy.tokens.refresh.for_client(app_client.client).sliding
     stolen = await obtain_tokens(client, rt.store, app_client, now=rt.now())
-    clock.advance(20 * DAY)
+    clock.advance(sliding * 2 // 3)
     live = (await refresh(client, app_client, stolen["refresh_token"])).json()
-    clock.advance(15 * DAY)  # The rotated token has expired; its successor lives.
+    clock.advance(sliding // 2)  # The rotated token has expired; its successor lives.
     assert (await prune_now(rt))["refresh_tokens"] == 0
     assert refused(await refresh(client, app_client, stolen["refresh_token"]))
     assert refused(await refresh(client, app_client, live["refresh_token"]))  # Revoked.

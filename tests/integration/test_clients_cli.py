@@ -131,3 +131,16 @@ def test_a_secret_is_rotated_with_an_overlap_and_a_public_client_has_none(
     refused = tessera.cli("clients", "rotate-secret", public["client_id"], check=False)
     assert refused.returncode == 2
     assert refused.stderr == "error: a public client has no secret to rotate\n"
+
+
+def test_an_api_is_updated_and_a_bad_value_is_one_line(tessera: TesseraServer) -> None:
+    updated = tessera.cli_json(
+        "apis", "update", API, "--scope", "read:x=Read X", "--scope", "write:x",
+        "--access-token-lifetime", "600",
+    )  # fmt: skip
+    assert [s["name"] for s in updated["scopes"]] == ["read:x", "write:x"]
+    assert updated["access_token_lifetime"] == 600 and updated["signing_alg"] == "RS256"
+    bad = tessera.cli("apis", "update", API, "--access-token-lifetime", "5", check=False)
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "lifetime" in bad.stderr
+    missing = tessera.cli("apis", "update", "https://nowhere.test", check=False)
+    assert missing.returncode == 1 and missing.stderr == "error: no API 'https://nowhere.test'\n"

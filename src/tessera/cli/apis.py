@@ -21,6 +21,7 @@ from tessera.cli.common import (
     transaction,
 )
 from tessera.core.api_deletion import DeletedApi, delete_api
+from tessera.core.api_updates import ApiChange, UnknownApiError, update_api
 from tessera.core.audit_events import Event
 from tessera.core.models import Api
 from tessera.core.registration import RegistrationError, build_api
@@ -91,6 +92,52 @@ def create(
         print_json(api_view(api))
     else:
         typer.echo(f"created API {api.identifier}")
+
+
+@app.command()
+def update(
+    identifier: str,
+    scope: list[str] = typer.Option(
+        [], "--scope", help="Replaces the scopes: NAME or NAME=DESCRIPTION; repeat."
+    ),
+    name: str | None = typer.Option(None, "--name", help="Shown on the consent page."),
+    lifetime: int | None = typer.Option(None, "--access-token-lifetime", help="Seconds."),
+    alg: Algorithm | None = typer.Option(
+        None, "--signing-alg", help="One of TESSERA_SIGNING_ALGORITHMS."
+    ),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Change an API's name, scopes, token lifetime or algorithm; what is not given stays
+    (tokens already issued keep their terms)."""
+    config = settings()
+    change = ApiChange(
+        name=name,
+        scopes=[_scope_pair(value) for value in scope] or None,
+        access_token_lifetime=lifetime,
+        signing_alg=alg,
+    )
+
+    async def work() -> Api:
+        async with transaction(config) as tx:
+            return await update_api(
+                tx,
+                identifier,
+                change,
+                algorithms=config.enabled_algorithms,
+                actor=cli_actor(),
+                now=now(),
+            )
+
+    try:
+        api = run(work)
+    except UnknownApiError as exc:
+        fail(str(exc))
+    except RegistrationError as exc:
+        fail(str(exc), 2)
+    if as_json:
+        print_json(api_view(api))
+    else:
+        typer.echo(f"updated API {api.identifier}")
 
 
 @app.command("list")

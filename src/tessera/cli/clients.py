@@ -23,7 +23,7 @@ from tessera.cli.common import (
     transaction,
 )
 from tessera.core.audit_events import Event
-from tessera.core.client_secrets import RotatedSecret, UnknownClientError, rotate_secret
+from tessera.core.client_secrets import ClientNotFoundError, RotatedSecret, rotate_secret
 from tessera.core.models import AuthMethod, Client, GrantType
 from tessera.core.registration import RegistrationError, build_client, update_client
 from tessera.core.web_origins import allowed_origins
@@ -284,7 +284,7 @@ def rotate_secret_command(
 
     try:
         rotated = run(work)
-    except UnknownClientError as exc:
+    except ClientNotFoundError as exc:
         fail(str(exc))
     except RegistrationError as exc:
         fail(str(exc), 2)

@@ -62,7 +62,8 @@ def confirm(question: str, yes: bool) -> None:
         fail("nothing was changed")
 
 
-YES_OPTION = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation.")
+# No short form: a client id may start with "-" and hold a "y" (see TAKES_AN_ID).
+YES_OPTION = typer.Option(False, "--yes", help="Do not ask for confirmation.")
 
 
 def warn(message: str) -> None:

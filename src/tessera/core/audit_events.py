@@ -39,6 +39,7 @@ class Event(StrEnum):
     USER_DELETED = "user.deleted"
     CONSENT_REVOKED = "consent.revoked"
     API_CREATED = "api.created"
+    API_UPDATED = "api.updated"
     API_DELETED = "api.deleted"
     KEY_SCHEDULED = "key.scheduled"
     KEY_ACTIVATED = "key.activated"

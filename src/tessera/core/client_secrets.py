@@ -20,7 +20,7 @@ from tessera.crypto.tokens import SecretKind, digest, new_secret
 MAX_OVERLAP = 30 * 86400
 
 
-class UnknownClientError(LookupError):
+class ClientNotFoundError(LookupError):
     """No client has this id; the message names it."""
 
 
@@ -47,7 +47,7 @@ async def rotate_secret(
     """Give the client a new secret; the old one keeps working `overlap` seconds.
 
     Raises:
-        UnknownClientError: no such client.
+        ClientNotFoundError: no such client.
         RegistrationError: a public client (it has no secret), or an overlap outside 0
             to MAX_OVERLAP seconds.
     """
@@ -55,7 +55,7 @@ async def rotate_secret(
         raise RegistrationError(f"the overlap must be 0 to {MAX_OVERLAP} seconds")
     client = await repos.clients.get(client_id)
     if client is None:
-        raise UnknownClientError(f"no client {client_id!r}")
+        raise ClientNotFoundError(f"no client {client_id!r}")
     if client.is_public:
         raise RegistrationError("a public client has no secret to rotate")
     secret = new_secret(SecretKind.CLIENT_SECRET)

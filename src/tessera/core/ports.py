@@ -149,6 +149,10 @@ class ApiRepo(Protocol):
         """At most `limit` APIs after the (created_at, id) key `after` (None: from the
         first), oldest first."""
 
+    async def update(self, api: Api) -> bool:
+        """Write the name, scopes, access token lifetime and signing algorithm of the API
+        with this identifier; False if there is none."""
+
     async def delete(self, identifier: str) -> bool:
         """Delete an API and (by cascade) every client's access to it; False if absent.
         What users granted for it is the caller's to revoke (core.api_deletion)."""

@@ -428,21 +428,37 @@ def build_api(
             f"identifier {identifier!r} must be an absolute URI without a fragment "
             "(RFC 8707 2), such as https://api.example.com"
         )
-    if not 60 <= access_token_lifetime <= 31_536_000:
-        raise RegistrationError("access token lifetime must be 60 to 31536000 seconds")
-    if signing_alg not in algorithms:
-        raise RegistrationError(f"signing algorithm {not_enabled(signing_alg, algorithms)}")
-    pairs = list(scopes)
-    validate_scopes(scope for scope, _ in pairs)
+    validate_api_terms(access_token_lifetime, signing_alg, algorithms)
     return Api(
         id=new_id(16),
         identifier=identifier,
         name=(name or identifier).strip(),
-        scopes=tuple(
-            ApiScope(name=scope, description=description)
-            for scope, description in dict(pairs).items()
-        ),
+        scopes=build_api_scopes(scopes),
         access_token_lifetime=access_token_lifetime,
         signing_alg=signing_alg,
         created_at=now,
     )
+
+
+def validate_api_terms(lifetime: int, alg: Algorithm, algorithms: Collection[Algorithm]) -> None:
+    """An API's access token lifetime and signing algorithm.
+
+    Raises:
+        RegistrationError: a lifetime outside 60 s to a year, or an algorithm not enabled.
+    """
+    if not 60 <= lifetime <= 31_536_000:
+        raise RegistrationError("access token lifetime must be 60 to 31536000 seconds")
+    if alg not in algorithms:
+        raise RegistrationError(f"signing algorithm {not_enabled(alg, algorithms)}")
+
+
+def build_api_scopes(scopes: Iterable[tuple[str, str]]) -> tuple[ApiScope, ...]:
+    """An API's scopes from (name, description) pairs; a repeated name keeps its last
+    description.
+
+    Raises:
+        RegistrationError: a name that is not an RFC 6749 3.3 scope-token.
+    """
+    pairs = list(scopes)
+    validate_scopes(scope for scope, _ in pairs)
+    return tuple(ApiScope(name=scope, description=text) for scope, text in dict(pairs).items())

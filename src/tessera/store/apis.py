@@ -32,6 +32,18 @@ def _parse(row: Row) -> Api:
 _api = ParsedRows(_parse)
 
 
+def _values(api: Api) -> dict[str, object]:
+    return {
+        "id": api.id,
+        "identifier": api.identifier,
+        "name": api.name,
+        "scopes": json.dumps([{"name": s.name, "description": s.description} for s in api.scopes]),
+        "access_token_lifetime": api.access_token_lifetime,
+        "signing_alg": api.signing_alg.value,
+        "created_at": api.created_at,
+    }
+
+
 class SQLApiRepo:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
@@ -61,18 +73,17 @@ class SQLApiRepo:
         await self._conn.execute(
             f"INSERT INTO apis ({_COLUMNS}) VALUES (:id, :identifier, :name, :scopes, "
             ":access_token_lifetime, :signing_alg, :created_at)",
-            {
-                "id": api.id,
-                "identifier": api.identifier,
-                "name": api.name,
-                "scopes": json.dumps(
-                    [{"name": s.name, "description": s.description} for s in api.scopes]
-                ),
-                "access_token_lifetime": api.access_token_lifetime,
-                "signing_alg": api.signing_alg.value,
-                "created_at": api.created_at,
-            },
+            _values(api),
         )
+
+    async def update(self, api: Api) -> bool:
+        count = await self._conn.execute(
+            "UPDATE apis SET name = :name, scopes = :scopes, "
+            "access_token_lifetime = :access_token_lifetime, signing_alg = :signing_alg "
+            "WHERE identifier = :identifier",
+            _values(api),
+        )
+        return count > 0
 
     async def list(self) -> Sequence[Api]:
         rows = await self._conn.fetch_all(f"SELECT {_COLUMNS} FROM apis ORDER BY created_at, id")

@@ -141,6 +141,10 @@ class CachedApiRepo(SQLApiRepo):
         self._catalog.version.changed()
         await super().add(api)
 
+    async def update(self, api: Api) -> bool:
+        self._catalog.version.changed()
+        return await super().update(api)
+
     async def delete(self, identifier: str) -> bool:
         self._catalog.version.changed()
         return await super().delete(identifier)
