@@ -175,6 +175,28 @@ async def test_apis_are_created_shown_and_deleted_and_keys_rotated_and_retired(
     assert {e["pointer"] for e in bad_scope.json()["errors"]} == {"/scopes/0/nom", "/scopes/0/name"}
     shown = await admin.get(made.headers["location"])
     assert shown.json() == made.json()
+    changed = await admin.patch(
+        made.headers["location"],
+        json={"scopes": [{"name": "write:orders", "description": "Change orders"}], "name": None},
+        headers={"If-Match": shown.headers["etag"]},
+    )
+    assert changed.json()["scopes"] == [{"name": "write:orders", "description": "Change orders"}]
+    assert changed.json()["name"] == "https://orders.test"
+    assert_problem(
+        await admin.patch(made.headers["location"], json={"access_token_lifetime": 1}),
+        422,
+        "lifetime",
+    )
+    assert_problem(
+        await admin.patch(
+            made.headers["location"],
+            json={"name": "x"},
+            headers={"If-Match": shown.headers["etag"]},
+        ),
+        412,
+        "has changed",
+    )
+    shown = await admin.get(made.headers["location"])
     deleted = await admin.delete(
         made.headers["location"], headers={"If-Match": shown.headers["etag"]}
     )

@@ -77,6 +77,7 @@ routes = [
     Route("/admin/v1/apis", apis.list_apis, methods=["GET"]),
     Route("/admin/v1/apis", apis.create_api, methods=["POST"]),
     Route("/admin/v1/apis/{id}", apis.show_api, methods=["GET"]),
+    Route("/admin/v1/apis/{id}", apis.update_api, methods=["PATCH"]),
     Route("/admin/v1/apis/{id}", apis.delete_api, methods=["DELETE"]),
     Route("/admin/v1/keys", keys.list_keys, methods=["GET"]),
     Route("/admin/v1/keys/rotate", keys.rotate, methods=["POST"]),
