@@ -48,7 +48,6 @@ STATUS: Sequence[tuple[type[Exception], int]] = (
     (BadBodyError, 400),
     (InvalidQueryError, 400),
     (NotFoundError, 404),
-    (DuplicateError, 409),
     (KeyRotationError, 409),
     (StaleVersionError, 412),
     (RegistrationError, 422),
