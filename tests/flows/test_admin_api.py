@@ -12,7 +12,14 @@ from tessera.core.models import Consent, GrantType
 from tessera.store.errors import StoreUnavailableError
 from tessera.web.runtime import Runtime
 from tests.conftest import ISSUER
-from tests.support.grants import add_client, authenticate
+from tests.support.grants import (
+    add_api,
+    add_client,
+    add_user,
+    authenticate,
+    obtain_tokens,
+    refresh,
+)
 
 ADMIN = f"{ISSUER}/admin"
 PROBLEM = "application/problem+json"
@@ -335,3 +342,21 @@ async def test_a_patch_changes_api_grants_and_is_checked_as_a_whole(
         await admin.patch(path, json={"token_endpoint_auth_method": "none"}), 422, "public"
     )
     assert (await admin.get(path)).json() == body
+
+
+@pytest.mark.parametrize(
+    ("action", "method"),
+    [("disable", "POST"), ("logout", "POST"), ("consents/{client}", "DELETE")],
+    ids=["disable", "logout", "revoke-consent"],
+)
+async def test_ending_a_users_access_stops_their_refresh_tokens(
+    admin: httpx.AsyncClient, rt: Runtime, action: str, method: str
+) -> None:
+    await add_api(rt.store)
+    user = await add_user(rt.store)
+    app = await add_client(rt.store)
+    tokens = await obtain_tokens(admin, rt.store, app, now=rt.now())
+    path = f"/admin/v1/users/{user.id}/{action.format(client=app.client_id)}"
+    assert (await admin.request(method, path)).status_code == 200
+    refused = await refresh(admin, app, tokens["refresh_token"])
+    assert refused.status_code == 400 and refused.json()["error"] == "invalid_grant"
