@@ -161,6 +161,12 @@ async def test_users_are_created_with_a_write_only_password_and_paged(
     names = [u["username"] for u in first["items"] + rest["items"]]
     # Created in the same second, they are in id order: each once, none skipped.
     assert sorted(names) == ["user0", "user1", "user2"] and rest["next_cursor"] is None
+    found = await admin.get("/admin/v1/users", params={"search": "USER1"})
+    assert [u["username"] for u in found.json()["items"]] == ["user1"]
+    by_email = await admin.get("/admin/v1/users", params={"search": "u2@", "limit": "1"})
+    assert [u["username"] for u in by_email.json()["items"]] == ["user2"]
+    assert (await admin.get("/admin/v1/users", params={"search": "%"})).json()["items"] == []
+    assert_problem(await admin.get("/admin/v1/users", params={"search": ""}), 400, "search")
     assert_problem(await admin.get("/admin/v1/users", params={"limit": "500"}), 400, "limit")
     assert_problem(
         await admin.get("/admin/v1/users", params=[("limit", "1"), ("limit", "2")]), 400, "once"

@@ -19,6 +19,7 @@ from tessera.web.admin.common import (
     if_match,
     page_answer,
     page_request,
+    query,
     read_json,
 )
 from tessera.web.runtime import runtime
@@ -51,7 +52,8 @@ def consent_view(consent: Consent) -> dict[str, Any]:
 
 @admin_endpoint(changes=False)
 async def list_users(request: Request, caller: AdminCaller) -> Response:
-    page = await users.list_users(runtime(request).store, page_request(request))
+    search = query(request).get("search")
+    page = await users.list_users(runtime(request).store, page_request(request), search=search)
     return page_answer(page, user_view)
 
 
