@@ -27,8 +27,10 @@ demo: $(STAMP)
 demo-browser: $(STAMP)
 	$(BIN)/tessera demo
 
+## The tests, then every branch of core, crypto and resource must have run.
 test: $(STAMP) system-deps
-	TESSERA_TEST_REQUIRE_POSTGRES=1 $(BIN)/pytest
+	TESSERA_TEST_REQUIRE_POSTGRES=1 $(BIN)/coverage run -m pytest
+	$(BIN)/coverage report
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests $(wildcard bench)

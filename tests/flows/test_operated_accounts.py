@@ -105,3 +105,15 @@ async def test_a_revoked_consent_stops_refresh_and_is_asked_again(
     consent = await follow(client, start)
     assert consent.status_code == 200 and 'value="allow"' in consent.text
     assert callback(await submit(client, consent, decision="allow"))["code"]
+
+
+async def test_a_grant_that_outlived_the_disabling_still_refreshes_nothing(
+    client: httpx.AsyncClient, rt: Runtime, app_client: Client, person: User, clock: Clock
+) -> None:
+    """A grant made while the account was being disabled (so not revoked with the
+    others) is refused at refresh all the same: the grant's user is checked."""
+    tokens = await _tokens(client, app_client)
+    async with rt.store.transaction() as tx:
+        await tx.users.set_disabled(person.id, int(clock.now))
+    refused = await _refresh(client, app_client, tokens["refresh_token"])
+    assert refused.status_code == 400 and refused.json()["error"] == "invalid_grant"

@@ -59,7 +59,7 @@ async def test_a_sign_in_beyond_the_process_limit_gets_a_503_page_unchecked(
     assert form_of(busy.text).action == "/u/login"
     async with rt.store.transaction() as tx:
         events = [event.event for event in await tx.audit.tail(10)]
-    assert events == ["login.failed"]
+    assert [event for event in events if event.startswith("login.")] == ["login.failed"]
     # The slot is free again once the check is over.
     assert (await sign_in(client, busy, password="wrong")).status_code == 401
 

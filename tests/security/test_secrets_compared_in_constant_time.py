@@ -41,8 +41,10 @@ async def test_secret_and_verifier_checks_use_constant_time_equals(
     app = await add_client(rt.store, auth_method=AuthMethod.CLIENT_SECRET_POST)
     await obtain_tokens(client, rt.store, app, now=int(clock.now))
     assert app.secret is not None
-    (secret_digest, registered), (verifier_hash, challenge) = seen
+    # The secret is compared with the current one and with the rotated one (none here).
+    (secret_digest, registered), (again, no_rotated), (verifier_hash, challenge) = seen
     assert (secret_digest, registered) == (digest(app.secret), app.client.secret_hash)
+    assert (again, no_rotated) == (secret_digest, b"")
     assert verifier_hash == challenge and len(challenge) == 43
 
 

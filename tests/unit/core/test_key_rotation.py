@@ -352,3 +352,68 @@ async def test_a_key_another_node_added_at_the_same_moment_is_one_line(store: St
             await schedule_rotation(
                 ReadEarlier(tx, earlier), POLICY, ES256, TEST_SECRET_KEY, NOW, actor="test"
             )
+
+
+async def test_a_node_late_to_disable_an_algorithm_changes_and_records_nothing(
+    stores: tuple[Store, Store],
+) -> None:
+    first, second = stores
+    async with first.transaction() as tx:
+        assert await tx.keys.add(TEMPLATE[EDDSA])
+    await schedule(first, EDDSA)
+    policy = replace(POLICY, algorithms=(RS256, ES256))
+    seen_by_second = await read(second)
+    await maintain(first, NOW, policy)
+    after_first = await read(first)
+    async with second.transaction() as tx:
+        await maintain_keys(tx, policy, seen_by_second, NOW + 5)
+    assert await read(first) == after_first
+    assert len(await events(first, "key.deactivated")) == 1
+    assert len(await events(first, "key.retired")) == 1
+
+
+async def test_a_next_key_due_where_no_key_signs_becomes_current_replacing_nothing(
+    store: Store,
+) -> None:
+    """A node whose list was stale stopped the current key but left the next one: the
+    next activation replaces no key, and says so by naming none."""
+    upcoming = await schedule(store)
+    async with store.transaction() as tx:
+        assert await tx.keys.stop_signing(RS256, NOW + 100) is not None
+    await maintain(store, NOW + AHEAD)
+    assert (await states(store))[KeyState.CURRENT].kid == upcoming.kid
+    (activated,) = await events(store, "key.activated")
+    assert activated["kid"] == upcoming.kid and "replaced" not in activated
+
+
+async def test_rotate_now_that_finds_the_next_key_already_retired_records_nothing_for_it(
+    store: Store,
+) -> None:
+    """Between rotate_now's read and its retire, another node retired the next key."""
+    await schedule(store)
+
+    class Raced:
+        def __init__(self, tx: Any) -> None:
+            self._tx = tx
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self._tx, name)
+
+        @property
+        def keys(self) -> Any:
+            keys = self._tx.keys
+
+            class RetiredElsewhere:
+                def __getattr__(self, name: str) -> Any:
+                    return getattr(keys, name)
+
+                async def retire(self, kid: str, now: int) -> None:
+                    await keys.retire(kid, now)  # The other node's retirement...
+                    return None  # ...so this node's statement changes nothing.
+
+            return RetiredElsewhere()
+
+    async with store.transaction() as tx:
+        await rotate_now(Raced(tx), POLICY, RS256, TEST_SECRET_KEY, NOW + 5, actor="test")
+    assert await events(store, "key.retired") == []
+    assert KeyState.NEXT not in await states(store)

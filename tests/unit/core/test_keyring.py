@@ -96,3 +96,14 @@ async def test_a_next_key_publishes_but_signs_only_once_current() -> None:
     ]
     await ring.load(repo, now=10)
     assert ring.current(Algorithm.RS256).kid == upcoming.kid
+
+
+class RacedKeys(ListKeys):
+    """Another node adds every key first: each add of ours writes nothing."""
+
+    async def add(self, key: StoredKey) -> bool:
+        return False
+
+
+async def test_keys_another_node_added_first_are_not_reported_as_created() -> None:
+    assert await ensure_current_keys(RacedKeys(), [Algorithm.ES256], SECRET, 0) == []

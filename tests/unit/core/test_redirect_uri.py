@@ -142,3 +142,8 @@ def test_redirect_uri_matching_is_exact_except_native_loopback_ports(
     candidate: str, public: bool, expected: bool
 ) -> None:
     assert match_redirect_uri(REGISTERED, candidate, public=public) is expected
+
+
+def test_a_uri_the_parser_cannot_split_is_not_absolute() -> None:
+    with pytest.raises(InvalidRedirectURIValueError, match="not an absolute URI"):
+        validate_redirect_uri("https://[::1/cb", public=False)

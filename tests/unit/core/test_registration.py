@@ -313,3 +313,15 @@ def test_an_update_can_return_to_the_redirect_uris_origins() -> None:
 def test_a_bad_update_is_refused(kwargs: dict[str, object], message: str) -> None:
     with pytest.raises(RegistrationError, match=message):
         update_client(_spa(), **kwargs)  # type: ignore[arg-type]
+
+
+def test_the_unknown_accounts_dummy_password_matches_no_account() -> None:
+    with pytest.raises(PasswordMismatchError):
+        verify_password(None, "tessera-no-such-user")
+
+
+def test_a_confidential_client_with_a_private_use_scheme_is_warned() -> None:
+    new = build_client(name="App", redirect_uris=["com.example.app:/cb"], now=NOW)
+    assert new.warnings == (
+        "redirect URI 'com.example.app:/cb' uses a private-use scheme, meant for native apps",
+    )

@@ -121,3 +121,9 @@ def test_registered_origins_replace_the_redirect_uris_origins() -> None:
 def test_the_origin_header_is_compared_as_sent(header: str) -> None:
     client = _client(redirect_uris=(), web_origins=("https://spa.example",))
     assert not is_origin_allowed(client, header)
+
+
+def test_a_value_the_parser_cannot_split_is_no_origin() -> None:
+    with pytest.raises(InvalidWebOriginError):
+        parse_web_origin("https://[::1")
+    assert origin_of("https://[::1/cb") is None

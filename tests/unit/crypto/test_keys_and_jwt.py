@@ -1,9 +1,13 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import x25519
 from joserfc import jws
+from joserfc.jwk import ECKey
 
 from tessera.crypto.jwt import JWTError, build_key_set, sign_jwt, validate_claims, verify_jwt
 from tessera.crypto.keys import (
@@ -143,3 +147,37 @@ def test_sealed_key_opens_only_with_its_secret_and_kid(key) -> None:  # type: ig
 
 def test_jwks_document_lists_keys(key) -> None:  # type: ignore[no-untyped-def]
     assert json.loads(jwks_document([key.public_jwk])) == {"keys": [key.public_jwk]}
+
+
+SECRET = "secret-one-0123456789abcdef0123456789"
+
+
+def test_a_sealed_key_whose_contents_are_not_its_kids_is_refused() -> None:
+    """Decryption binds the kid; the key inside must also be the key the kid names."""
+    real = build_signing_key(generate_private_key(Algorithm.ES256), Algorithm.ES256)
+    mislabelled = replace(real, kid="someone-else")
+    with pytest.raises(KeyDecryptionError, match="does not match"):
+        open_private_key(seal_private_key(mislabelled, SECRET), "someone-else", real.alg, SECRET)
+
+
+def test_a_sealed_key_of_a_type_tessera_does_not_sign_with_is_refused() -> None:
+    real = build_signing_key(generate_private_key(Algorithm.ES256), Algorithm.ES256)
+    foreign = replace(real, private_key=x25519.X25519PrivateKey.generate())  # type: ignore[arg-type]
+    with pytest.raises(KeyDecryptionError, match="unsupported type"):
+        open_private_key(seal_private_key(foreign, SECRET), real.kid, real.alg, SECRET)
+
+
+def test_a_signed_payload_that_is_not_json_is_refused() -> None:
+    key = build_signing_key(generate_private_key(Algorithm.ES256), Algorithm.ES256)
+    keys = build_key_set([key.public_jwk])
+    header = {"alg": "ES256", "kid": key.kid}
+    private = ECKey.import_key(
+        key.private_key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    token = jws.serialize_compact(header, b"not json", private, algorithms=["ES256"])
+    with pytest.raises(JWTError, match="not JSON"):
+        verify_jwt(token, keys, issuer="https://as.test", audience=None, typ=None, now=NOW)
