@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tessera.core.admin import clients as admin_clients
+from tessera.core.admin import apis as admin_apis, clients as admin_clients
 from tessera.core.admin.access import ensure_admin_api
 from tessera.core.models import Consent, GrantType
 from tessera.store.errors import StoreUnavailableError
@@ -366,3 +366,47 @@ async def test_ending_a_users_access_stops_their_refresh_tokens(
     assert (await admin.request(method, path)).status_code == 200
     refused = await refresh(admin, app, tokens["refresh_token"])
     assert refused.status_code == 400 and refused.json()["error"] == "invalid_grant"
+
+
+async def test_clients_and_apis_are_listed_created_rotated_and_deleted_in_process(
+    admin: httpx.AsyncClient,
+) -> None:
+    made = await admin.post(
+        "/admin/v1/clients",
+        json={
+            "client_name": "alg",
+            "redirect_uris": ["https://alg.test/cb"],
+            "id_token_signed_response_alg": "RS256",
+        },
+    )
+    assert made.json()["id_token_signed_response_alg"] == "RS256"
+    client_id = made.json()["client_id"]
+    listed = (await admin.get("/admin/v1/clients", params={"limit": "1"})).json()
+    assert listed["next_cursor"] is not None
+    following = await admin.get("/admin/v1/clients", params={"cursor": listed["next_cursor"]})
+    items = listed["items"] + following.json()["items"]
+    assert client_id in {c["client_id"] for c in items}
+    apis = (await admin.get("/admin/v1/apis")).json()
+    assert f"{ISSUER}/admin" in {a["identifier"] for a in apis["items"]}
+
+    rotated = await admin.post(f"/admin/v1/clients/{client_id}/secret", json={"overlap": 60})
+    assert rotated.json()["client_secret"] != made.json()["client_secret"]
+    assert rotated.headers["etag"] != made.headers["etag"]
+    switched = await admin.post("/admin/v1/keys/rotate", json={"immediately": True})
+    assert switched.json()["key"]["state"] == "current"
+    assert switched.json()["replaced"]["state"] == "published"
+
+    assert (await admin.delete(f"/admin/v1/clients/{client_id}")).status_code == 204
+    assert_problem(await admin.get(f"/admin/v1/clients/{client_id}"), 404, "no client")
+
+
+async def test_an_api_deleted_meanwhile_is_not_found(
+    admin: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made = await admin.post("/admin/v1/apis", json={"identifier": "https://raced.test"})
+
+    async def deleted_by_another_node(*args: object, **kwargs: object) -> None:
+        return None
+
+    monkeypatch.setattr(admin_apis, "delete_api", deleted_by_another_node)
+    assert_problem(await admin.delete(made.headers["location"]), 404, "no API")
