@@ -9,6 +9,7 @@ import pytest
 from tessera.core.admin import apis as admin_apis, clients as admin_clients
 from tessera.core.admin.access import ensure_admin_api
 from tessera.core.models import Consent, GrantType
+from tessera.core.sessions import start_session
 from tessera.store.errors import StoreUnavailableError
 from tessera.web.runtime import Runtime
 from tests.conftest import ISSUER
@@ -277,8 +278,27 @@ async def test_a_users_day_two_operations_are_audited_with_the_admin_client(
     assert (await admin.delete(f"{path}/consents/{app}")).json() == {"grants_revoked": 0}
     assert (await admin.get(f"{path}/consents")).json()["items"] == []
 
+    async with rt.store.transaction() as tx:
+        user = await tx.users.get(user_id)
+        assert user is not None
+        _, session = await start_session(
+            tx.sessions, user, now=rt.now(), lifetime=3600, replacing=None
+        )
+    sessions = (await admin.get(f"{path}/sessions")).json()
+    assert sessions == {
+        "items": [
+            {
+                "sid": session.sid,
+                "auth_time": session.auth_time,
+                "created_at": session.created_at,
+                "expires_at": session.expires_at,
+            }
+        ],
+        "next_cursor": None,
+    }
     disabled = await admin.post(f"{path}/disable")
-    assert disabled.json() == {"sessions_ended": 0, "grants_revoked": 0}
+    assert disabled.json() == {"sessions_ended": 1, "grants_revoked": 0}
+    assert (await admin.get(f"{path}/sessions")).json()["items"] == []
     assert (await admin.get(path)).json()["disabled_at"] is not None
     assert (await admin.post(f"{path}/enable")).json()["disabled_at"] is None
     assert (await admin.post(f"{path}/unlock")).json() == {"throttle_keys_cleared": 0}

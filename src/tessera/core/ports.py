@@ -268,6 +268,9 @@ class SessionRepo(Protocol):
     async def delete_for_user(self, user_id: str) -> int:
         """End every session of the user; how many there were."""
 
+    async def list_for_user(self, user_id: str, now: Timestamp) -> Sequence[Session]:
+        """The user's unexpired sessions, newest first."""
+
 
 class ConsentRepo(Protocol):
     async def get(self, user_id: str, client_id: str, audience: str) -> Consent | None:

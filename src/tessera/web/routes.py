@@ -72,6 +72,7 @@ routes = [
     Route("/admin/v1/users/{id}/enable", users.enable_user, methods=["POST"]),
     Route("/admin/v1/users/{id}/unlock", users.unlock_user, methods=["POST"]),
     Route("/admin/v1/users/{id}/logout", users.sign_out_user, methods=["POST"]),
+    Route("/admin/v1/users/{id}/sessions", users.list_sessions, methods=["GET"]),
     Route("/admin/v1/users/{id}/consents", users.list_consents, methods=["GET"]),
     Route("/admin/v1/users/{id}/consents/{client_id}", users.revoke_consent, methods=["DELETE"]),
     Route("/admin/v1/apis", apis.list_apis, methods=["GET"]),

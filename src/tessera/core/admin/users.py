@@ -14,7 +14,7 @@ from tessera.core.admin.fields import Field, Kind, parse_fields
 from tessera.core.admin.pages import Page, PageRequest, build_page, created_key
 from tessera.core.admin.versions import verify_version
 from tessera.core.audit_events import Event
-from tessera.core.models import Consent, Timestamp, User
+from tessera.core.models import Consent, Session, Timestamp, User
 from tessera.core.ports import AuditRepo, Transactions, UserRepo
 from tessera.core.registration import build_user
 
@@ -182,3 +182,12 @@ async def list_user_consents(store: Transactions[AccountRepos], user_id: str) ->
     async with store.read_transaction() as tx:
         await _existing(tx, user_id)
         return await accounts.list_consents(tx, user_id)
+
+
+async def list_user_sessions(
+    store: Transactions[AccountRepos], user_id: str, now: Timestamp
+) -> Sequence[Session]:
+    """Raises NotFoundError: no such user."""
+    async with store.read_transaction() as tx:
+        await _existing(tx, user_id)
+        return await accounts.list_sessions(tx, user_id, now)
