@@ -12,11 +12,23 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.support.authorize import (
+    PASSWORD,
+    PKCE,
+    callback,
+    follow,
+    redeem,
+    request_params,
+    sign_in,
+    sign_in_and_consent,
+)
+from tests.support.grants import REDIRECT_URI
 from tests.support.server import TesseraServer
 
 pytestmark = pytest.mark.integration
 
 OTHER_API = "https://other.example.test"
+SCOPE = "openid offline_access"
 
 
 @pytest.fixture(scope="module")
@@ -205,3 +217,62 @@ def test_a_rotated_secret_replaces_the_old_one(server: TesseraServer, api: httpx
     assert refused.status_code == 422 and "public client" in refused.json()["detail"]
     events = api.get("/audit", params={"event": "client.secret_rotated"}).json()["items"]
     assert [e["client_id"] for e in events] == [made["client_id"]]
+
+
+async def test_an_admin_token_ends_and_restores_a_persons_access(
+    server: TesseraServer, api: httpx.Client
+) -> None:
+    """Over a real server: a disabled person can neither sign in nor refresh, an unlocked
+    one signs in at once, and a revoked consent stops the client's refresh tokens."""
+    person = api.post(
+        "/users", json={"username": "carol", "password": PASSWORD, "email": "c@x.test"}
+    ).json()
+    app = api.post(
+        "/clients",
+        json={
+            "client_name": "carol's app",
+            "redirect_uris": [REDIRECT_URI],
+            "token_endpoint_auth_method": "none",
+        },
+    ).json()
+    user = f"/users/{person['id']}"
+
+    async with httpx.AsyncClient(base_url=server.issuer) as browser:
+
+        async def tokens() -> dict[str, Any]:
+            pkce = PKCE()
+            params = request_params(app["client_id"], pkce, audience=None, scope=SCOPE)
+            code = (await sign_in_and_consent(browser, params, username="carol"))["code"]
+            return await redeem(browser, app["client_id"], code, pkce)
+
+        async def refreshed(token: str) -> int:
+            form = {"grant_type": "refresh_token", "refresh_token": token}
+            form["client_id"] = app["client_id"]
+            return (await browser.post("/oauth/token", data=form)).status_code
+
+        async def login_page(pkce: PKCE | None = None) -> httpx.Response:
+            params = request_params(app["client_id"], pkce, audience=None, scope=SCOPE)
+            return await follow(browser, await browser.get("/authorize", params=params))
+
+        first = await tokens()
+        assert api.post(f"{user}/disable").json()["sessions_ended"] == 1
+        assert await refreshed(first["refresh_token"]) == 400
+        refused = await sign_in(browser, await login_page(), "carol", PASSWORD)
+        assert refused.status_code == 403 and "This account is disabled." in refused.text
+        api.post(f"{user}/enable")
+
+        pkce = PKCE()
+        page = await login_page(pkce)
+        while page.status_code != 429:
+            page = await sign_in(browser, page, "carol", "not the password")
+        assert api.post(f"{user}/unlock").json()["throttle_keys_cleared"] >= 2
+        # Signed in at once; the consent given before is remembered.
+        code = callback(await sign_in(browser, page, "carol", PASSWORD))["code"]
+        second = await redeem(browser, app["client_id"], code, pkce)
+        revoked = api.delete(f"{user}/consents/{app['client_id']}").json()
+        assert revoked["grants_revoked"] >= 1
+        assert await refreshed(second["refresh_token"]) == 400
+
+    audited = api.get("/audit", params={"user_id": person["id"]}).json()["items"]
+    events = {e["event"] for e in audited}
+    assert {"user.disabled", "user.enabled", "user.unlocked", "consent.revoked"} <= events
