@@ -6,13 +6,21 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tessera.core.admin import clients as admin_clients
+from tessera.core.admin import apis as admin_apis, clients as admin_clients
 from tessera.core.admin.access import ensure_admin_api
 from tessera.core.models import Consent, GrantType
+from tessera.core.sessions import start_session
 from tessera.store.errors import StoreUnavailableError
 from tessera.web.runtime import Runtime
 from tests.conftest import ISSUER
-from tests.support.grants import add_client, authenticate
+from tests.support.grants import (
+    add_api,
+    add_client,
+    add_user,
+    authenticate,
+    obtain_tokens,
+    refresh,
+)
 
 ADMIN = f"{ISSUER}/admin"
 PROBLEM = "application/problem+json"
@@ -154,6 +162,12 @@ async def test_users_are_created_with_a_write_only_password_and_paged(
     names = [u["username"] for u in first["items"] + rest["items"]]
     # Created in the same second, they are in id order: each once, none skipped.
     assert sorted(names) == ["user0", "user1", "user2"] and rest["next_cursor"] is None
+    found = await admin.get("/admin/v1/users", params={"search": "USER1"})
+    assert [u["username"] for u in found.json()["items"]] == ["user1"]
+    by_email = await admin.get("/admin/v1/users", params={"search": "u2@", "limit": "1"})
+    assert [u["username"] for u in by_email.json()["items"]] == ["user2"]
+    assert (await admin.get("/admin/v1/users", params={"search": "%"})).json()["items"] == []
+    assert_problem(await admin.get("/admin/v1/users", params={"search": ""}), 400, "search")
     assert_problem(await admin.get("/admin/v1/users", params={"limit": "500"}), 400, "limit")
     assert_problem(
         await admin.get("/admin/v1/users", params=[("limit", "1"), ("limit", "2")]), 400, "once"
@@ -175,6 +189,28 @@ async def test_apis_are_created_shown_and_deleted_and_keys_rotated_and_retired(
     assert {e["pointer"] for e in bad_scope.json()["errors"]} == {"/scopes/0/nom", "/scopes/0/name"}
     shown = await admin.get(made.headers["location"])
     assert shown.json() == made.json()
+    changed = await admin.patch(
+        made.headers["location"],
+        json={"scopes": [{"name": "write:orders", "description": "Change orders"}], "name": None},
+        headers={"If-Match": shown.headers["etag"]},
+    )
+    assert changed.json()["scopes"] == [{"name": "write:orders", "description": "Change orders"}]
+    assert changed.json()["name"] == "https://orders.test"
+    assert_problem(
+        await admin.patch(made.headers["location"], json={"access_token_lifetime": 1}),
+        422,
+        "lifetime",
+    )
+    assert_problem(
+        await admin.patch(
+            made.headers["location"],
+            json={"name": "x"},
+            headers={"If-Match": shown.headers["etag"]},
+        ),
+        412,
+        "has changed",
+    )
+    shown = await admin.get(made.headers["location"])
     deleted = await admin.delete(
         made.headers["location"], headers={"If-Match": shown.headers["etag"]}
     )
@@ -242,8 +278,27 @@ async def test_a_users_day_two_operations_are_audited_with_the_admin_client(
     assert (await admin.delete(f"{path}/consents/{app}")).json() == {"grants_revoked": 0}
     assert (await admin.get(f"{path}/consents")).json()["items"] == []
 
+    async with rt.store.transaction() as tx:
+        user = await tx.users.get(user_id)
+        assert user is not None
+        _, session = await start_session(
+            tx.sessions, user, now=rt.now(), lifetime=3600, replacing=None
+        )
+    sessions = (await admin.get(f"{path}/sessions")).json()
+    assert sessions == {
+        "items": [
+            {
+                "sid": session.sid,
+                "auth_time": session.auth_time,
+                "created_at": session.created_at,
+                "expires_at": session.expires_at,
+            }
+        ],
+        "next_cursor": None,
+    }
     disabled = await admin.post(f"{path}/disable")
-    assert disabled.json() == {"sessions_ended": 0, "grants_revoked": 0}
+    assert disabled.json() == {"sessions_ended": 1, "grants_revoked": 0}
+    assert (await admin.get(f"{path}/sessions")).json()["items"] == []
     assert (await admin.get(path)).json()["disabled_at"] is not None
     assert (await admin.post(f"{path}/enable")).json()["disabled_at"] is None
     assert (await admin.post(f"{path}/unlock")).json() == {"throttle_keys_cleared": 0}
@@ -282,3 +337,96 @@ async def test_a_failure_inside_an_admin_operation_is_a_problem_too(
     answer = await admin.get("/admin/v1/clients")
     assert_problem(answer, status, answer.headers["x-request-id"])
     assert "bug" not in answer.text and "database down" not in answer.text
+
+
+async def test_a_patch_changes_api_grants_and_is_checked_as_a_whole(
+    admin: httpx.AsyncClient,
+) -> None:
+    await admin.post("/admin/v1/apis", json={"identifier": "https://reports.test"})
+    made = await admin.post(
+        "/admin/v1/clients", json={"client_name": "r", "redirect_uris": ["https://r.test/cb"]}
+    )
+    path = made.headers["location"]
+    machine = await admin.patch(
+        path,
+        json={
+            "grant_types": ["client_credentials"],
+            "apis": ["https://reports.test"],
+            "scope": "read:reports",
+            "token_endpoint_auth_method": "client_secret_post",
+            "refresh_grace_seconds": 5,
+        },
+    )
+    assert machine.status_code == 200, machine.text
+    body = machine.json()
+    assert body["apis"] == ["https://reports.test"] and body["scope"] == "read:reports"
+    assert body["grant_types"] == ["client_credentials"]
+    assert body["token_endpoint_auth_method"] == "client_secret_post"
+    assert_problem(await admin.patch(path, json={"grant_types": []}), 422, "client_credentials")
+    assert_problem(await admin.patch(path, json={"apis": ["https://none.test"]}), 422, "no API")
+    assert_problem(
+        await admin.patch(path, json={"token_endpoint_auth_method": "none"}), 422, "public"
+    )
+    assert (await admin.get(path)).json() == body
+
+
+@pytest.mark.parametrize(
+    ("action", "method"),
+    [("disable", "POST"), ("logout", "POST"), ("consents/{client}", "DELETE")],
+    ids=["disable", "logout", "revoke-consent"],
+)
+async def test_ending_a_users_access_stops_their_refresh_tokens(
+    admin: httpx.AsyncClient, rt: Runtime, action: str, method: str
+) -> None:
+    await add_api(rt.store)
+    user = await add_user(rt.store)
+    app = await add_client(rt.store)
+    tokens = await obtain_tokens(admin, rt.store, app, now=rt.now())
+    path = f"/admin/v1/users/{user.id}/{action.format(client=app.client_id)}"
+    assert (await admin.request(method, path)).status_code == 200
+    refused = await refresh(admin, app, tokens["refresh_token"])
+    assert refused.status_code == 400 and refused.json()["error"] == "invalid_grant"
+
+
+async def test_clients_and_apis_are_listed_created_rotated_and_deleted_in_process(
+    admin: httpx.AsyncClient,
+) -> None:
+    made = await admin.post(
+        "/admin/v1/clients",
+        json={
+            "client_name": "alg",
+            "redirect_uris": ["https://alg.test/cb"],
+            "id_token_signed_response_alg": "RS256",
+        },
+    )
+    assert made.json()["id_token_signed_response_alg"] == "RS256"
+    client_id = made.json()["client_id"]
+    listed = (await admin.get("/admin/v1/clients", params={"limit": "1"})).json()
+    assert listed["next_cursor"] is not None
+    following = await admin.get("/admin/v1/clients", params={"cursor": listed["next_cursor"]})
+    items = listed["items"] + following.json()["items"]
+    assert client_id in {c["client_id"] for c in items}
+    apis = (await admin.get("/admin/v1/apis")).json()
+    assert f"{ISSUER}/admin" in {a["identifier"] for a in apis["items"]}
+
+    rotated = await admin.post(f"/admin/v1/clients/{client_id}/secret", json={"overlap": 60})
+    assert rotated.json()["client_secret"] != made.json()["client_secret"]
+    assert rotated.headers["etag"] != made.headers["etag"]
+    switched = await admin.post("/admin/v1/keys/rotate", json={"immediately": True})
+    assert switched.json()["key"]["state"] == "current"
+    assert switched.json()["replaced"]["state"] == "published"
+
+    assert (await admin.delete(f"/admin/v1/clients/{client_id}")).status_code == 204
+    assert_problem(await admin.get(f"/admin/v1/clients/{client_id}"), 404, "no client")
+
+
+async def test_an_api_deleted_meanwhile_is_not_found(
+    admin: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made = await admin.post("/admin/v1/apis", json={"identifier": "https://raced.test"})
+
+    async def deleted_by_another_node(*args: object, **kwargs: object) -> None:
+        return None
+
+    monkeypatch.setattr(admin_apis, "delete_api", deleted_by_another_node)
+    assert_problem(await admin.delete(made.headers["location"]), 404, "no API")

@@ -12,11 +12,23 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.support.authorize import (
+    PASSWORD,
+    PKCE,
+    callback,
+    follow,
+    redeem,
+    request_params,
+    sign_in,
+    sign_in_and_consent,
+)
+from tests.support.grants import REDIRECT_URI
 from tests.support.server import TesseraServer
 
 pytestmark = pytest.mark.integration
 
 OTHER_API = "https://other.example.test"
+SCOPE = "openid offline_access"
 
 
 @pytest.fixture(scope="module")
@@ -110,8 +122,9 @@ def test_an_admin_token_manages_a_client_from_creation_to_deletion(
     events = api.get("/audit", params={"client_id": client_id}).json()["items"]
     assert [e["event"] for e in events] == ["client.created", "client.updated", "client.deleted"]
     assert {e["detail"]["actor"] for e in events} == {f"client:{ops['client_id']}"}
-    (by_cli,) = api.get("/audit", params={"client_id": ops["client_id"]}).json()["items"]
-    assert by_cli["event"] == "client.created" and by_cli["detail"]["actor"].startswith("cli")
+    query = {"client_id": ops["client_id"], "event": "client.created"}
+    (by_cli,) = api.get("/audit", params=query).json()["items"]
+    assert by_cli["detail"]["actor"].startswith("cli")
 
 
 def test_lists_are_paged_with_an_opaque_cursor(api: httpx.Client) -> None:
@@ -172,3 +185,94 @@ def test_db_upgrade_provisions_the_admin_api_once(tmp_path: Path) -> None:
     assert [(api["identifier"], [s["name"] for s in api["scopes"]]) for api in apis] == [
         (f"{fresh.issuer}/admin", ["admin:read", "admin:write"])
     ]
+
+
+def test_a_rotated_secret_replaces_the_old_one(server: TesseraServer, api: httpx.Client) -> None:
+    audience = "https://rotated.example.test"
+    assert api.post("/apis", json={"identifier": audience}).status_code == 201
+    made = api.post(
+        "/clients",
+        json={"client_name": "job", "grant_types": ["client_credentials"], "apis": [audience]},
+    ).json()
+    rotated = api.post(f"/clients/{made['client_id']}/secret", json={"overlap": 0})
+    assert rotated.status_code == 200, rotated.text
+    new = rotated.json()["client_secret"]
+    assert new != made["client_secret"]
+    form = {"grant_type": "client_credentials", "audience": audience}
+    token = f"{server.issuer}/oauth/token"
+    assert (
+        httpx.post(token, data=form, auth=(made["client_id"], made["client_secret"])).status_code
+        == 401
+    )
+    assert httpx.post(token, data=form, auth=(made["client_id"], new)).status_code == 200
+    public = api.post(
+        "/clients",
+        json={
+            "client_name": "spa",
+            "redirect_uris": ["https://spa.test/cb"],
+            "token_endpoint_auth_method": "none",
+        },
+    ).json()
+    refused = api.post(f"/clients/{public['client_id']}/secret")
+    assert refused.status_code == 422 and "public client" in refused.json()["detail"]
+    events = api.get("/audit", params={"event": "client.secret_rotated"}).json()["items"]
+    assert [e["client_id"] for e in events] == [made["client_id"]]
+
+
+async def test_an_admin_token_ends_and_restores_a_persons_access(
+    server: TesseraServer, api: httpx.Client
+) -> None:
+    """Over a real server: a disabled person can neither sign in nor refresh, an unlocked
+    one signs in at once, and a revoked consent stops the client's refresh tokens."""
+    person = api.post(
+        "/users", json={"username": "carol", "password": PASSWORD, "email": "c@x.test"}
+    ).json()
+    app = api.post(
+        "/clients",
+        json={
+            "client_name": "carol's app",
+            "redirect_uris": [REDIRECT_URI],
+            "token_endpoint_auth_method": "none",
+        },
+    ).json()
+    user = f"/users/{person['id']}"
+
+    async with httpx.AsyncClient(base_url=server.issuer) as browser:
+
+        async def tokens() -> dict[str, Any]:
+            pkce = PKCE()
+            params = request_params(app["client_id"], pkce, audience=None, scope=SCOPE)
+            code = (await sign_in_and_consent(browser, params, username="carol"))["code"]
+            return await redeem(browser, app["client_id"], code, pkce)
+
+        async def refreshed(token: str) -> int:
+            form = {"grant_type": "refresh_token", "refresh_token": token}
+            form["client_id"] = app["client_id"]
+            return (await browser.post("/oauth/token", data=form)).status_code
+
+        async def login_page(pkce: PKCE | None = None) -> httpx.Response:
+            params = request_params(app["client_id"], pkce, audience=None, scope=SCOPE)
+            return await follow(browser, await browser.get("/authorize", params=params))
+
+        first = await tokens()
+        assert api.post(f"{user}/disable").json()["sessions_ended"] == 1
+        assert await refreshed(first["refresh_token"]) == 400
+        refused = await sign_in(browser, await login_page(), "carol", PASSWORD)
+        assert refused.status_code == 403 and "This account is disabled." in refused.text
+        api.post(f"{user}/enable")
+
+        pkce = PKCE()
+        page = await login_page(pkce)
+        while page.status_code != 429:
+            page = await sign_in(browser, page, "carol", "not the password")
+        assert api.post(f"{user}/unlock").json()["throttle_keys_cleared"] >= 2
+        # Signed in at once; the consent given before is remembered.
+        code = callback(await sign_in(browser, page, "carol", PASSWORD))["code"]
+        second = await redeem(browser, app["client_id"], code, pkce)
+        revoked = api.delete(f"{user}/consents/{app['client_id']}").json()
+        assert revoked["grants_revoked"] >= 1
+        assert await refreshed(second["refresh_token"]) == 400
+
+    audited = api.get("/audit", params={"user_id": person["id"]}).json()["items"]
+    events = {e["event"] for e in audited}
+    assert {"user.disabled", "user.enabled", "user.unlocked", "consent.revoked"} <= events

@@ -135,6 +135,12 @@ async def test_a_flow_is_counted_once_per_node_whichever_worker_answers(
     refused = value(samples, "tessera_rate_limit_refusals_total", route="/oauth/token")
     assert refused == refusals.count(429)
     assert value(samples, "tessera_database_errors_total") == 0
+    pooled = [name for name, _ in samples if name == "tessera_database_pool_connections"]
+    if database_url.startswith("postgresql"):
+        assert ("tessera_database_pool_connections", frozenset({("state", "in_use")})) in samples
+        assert value(samples, "tessera_database_pool_connections", state="idle") >= 1
+    else:
+        assert pooled == []  # SQLite has no pool.
 
     ages = {
         dict(labels)["alg"]: age

@@ -39,6 +39,7 @@ def test_an_account_is_operated_by_username_email_or_id(tessera: TesseraServer) 
     assert tessera.cli_json("users", "unlock", "alice")["throttle_keys_cleared"] == 0
     assert tessera.cli("users", "logout", "alice").stdout.startswith("signed out alice")
     assert tessera.cli_json("consents", "list", "alice") == []
+    assert tessera.cli_json("users", "sessions", "alice") == []
     revoked = tessera.cli_json("consents", "revoke", "alice", "some-client", "--yes")
     assert revoked["grants_revoked"] == 0
     events = [e["event"] for e in tessera.cli_json("audit", "tail")]

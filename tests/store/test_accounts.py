@@ -59,6 +59,7 @@ async def test_every_use_case_refuses_an_unknown_user(store: Store) -> None:
         lambda tx: accounts.sign_out_everywhere(tx, "nobody", actor=ACTOR, now=NOW),
         lambda tx: accounts.delete_user(tx, "nobody", actor=ACTOR, now=NOW),
         lambda tx: accounts.list_consents(tx, "nobody"),
+        lambda tx: accounts.list_sessions(tx, "nobody", NOW),
         lambda tx: accounts.revoke_consent(tx, "nobody", "app", actor=ACTOR, now=NOW),
     ]
     for call in calls:
@@ -204,6 +205,9 @@ async def test_signing_out_everywhere_ends_every_session_and_grant(
     await _session(store)
     await add_grant(store, app, now=NOW)
     async with store.transaction() as tx:
+        listed = await accounts.list_sessions(tx, USER.id, NOW)
+        assert len(listed) == 2 and listed[0].created_at >= listed[1].created_at
+        assert await accounts.list_sessions(tx, USER.id, NOW + 3600) == []  # Expired.
         ended = await accounts.sign_out_everywhere(tx, USER.id, actor=ACTOR, now=NOW)
         assert ended == SignedOut(sessions=2, grants=1)
         assert not (await accounts.get_user(tx, USER.id)).is_disabled

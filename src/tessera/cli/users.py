@@ -248,3 +248,22 @@ def delete(user: str = USER_ARGUMENT, yes: bool = YES_OPTION) -> None:
     confirm(f"Delete user {user} and everything granted to them?", yes)
     operate_on_user(user, by_operator(accounts.delete_user), config)
     typer.echo(f"deleted user {user}")
+
+
+@app.command(context_settings=TAKES_AN_ID)
+def sessions(user: str = USER_ARGUMENT, as_json: bool = JSON_OPTION) -> None:
+    """Where a user is signed in now: their unexpired sessions, newest first."""
+    found = operate_on_user(user, lambda tx, user_id: accounts.list_sessions(tx, user_id, now()))
+    views = [
+        {
+            "sid": s.sid,
+            "auth_time": iso_time(s.auth_time),
+            "created_at": iso_time(s.created_at),
+            "expires_at": iso_time(s.expires_at),
+        }
+        for s in found
+    ]
+    if as_json:
+        print_json(views)
+    else:
+        print_table(views, ["sid", "auth_time", "expires_at"])

@@ -17,7 +17,7 @@ from typing import Protocol
 
 from tessera.core.audit_events import Event
 from tessera.core.login import forget_failures
-from tessera.core.models import Consent, Timestamp, User
+from tessera.core.models import Consent, Session, Timestamp, User
 from tessera.core.ports import (
     AuditRepo,
     ConsentRepo,
@@ -207,6 +207,16 @@ async def delete_user(repos: AccountRepos, user_id: str, *, actor: str, now: Tim
     user = await get_user(repos, user_id)
     await repos.users.delete(user.id)
     await _audit(repos, Event.USER_DELETED, user, actor, now, username=user.username)
+
+
+async def list_sessions(repos: AccountRepos, user_id: str, now: Timestamp) -> Sequence[Session]:
+    """Where the user is signed in now (unexpired sessions), newest first.
+
+    Raises:
+        UnknownUserError: no such user.
+    """
+    user = await get_user(repos, user_id)
+    return await repos.sessions.list_for_user(user.id, now)
 
 
 async def list_consents(repos: AccountRepos, user_id: str) -> Sequence[Consent]:

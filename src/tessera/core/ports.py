@@ -113,9 +113,12 @@ class UserRepo(Protocol):
     async def list(self) -> Sequence[User]:
         """All users, oldest first."""
 
-    async def page(self, after: tuple[int, str] | None, limit: int) -> Sequence[User]:
+    async def page(
+        self, after: tuple[int, str] | None, limit: int, *, search: str | None = None
+    ) -> Sequence[User]:
         """At most `limit` users after the (created_at, id) key `after` (None: from the
-        first), oldest first."""
+        first), oldest first; with `search`, only those whose username or email starts
+        with it, case-insensitively."""
 
     async def set_password_hash(self, user_id: str, password_hash: str) -> None:
         """Replace a password hash (rehash on login, or an operator's new password)."""
@@ -265,6 +268,9 @@ class SessionRepo(Protocol):
 
     async def delete_for_user(self, user_id: str) -> int:
         """End every session of the user; how many there were."""
+
+    async def list_for_user(self, user_id: str, now: Timestamp) -> Sequence[Session]:
+        """The user's unexpired sessions, newest first."""
 
 
 class FactorRepo(Protocol):

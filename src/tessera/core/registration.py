@@ -87,24 +87,12 @@ def build_client(
     if grant_types is None:
         grant_types = () if served_apis and not uris else DEFAULT_GRANT_TYPES
     grants = frozenset(grant_types)
-    if public and GrantType.CLIENT_CREDENTIALS in grants:
-        raise RegistrationError("client_credentials needs a confidential client")
-    if public and served_apis:
-        raise RegistrationError("a resource server needs a secret to introspect: drop --public")
-    if machine_apis and GrantType.CLIENT_CREDENTIALS not in grants:
-        raise RegistrationError(
-            "--api grants client_credentials tokens: add --grant-type client_credentials"
-        )
-    if GrantType.AUTHORIZATION_CODE in grants and not uris:
-        raise RegistrationError("at least one --redirect-uri is needed for the code flow")
-    warnings = []
-    if GrantType.CLIENT_CREDENTIALS in grants and not machine_apis:
-        warnings.append("without --api the client gets no client_credentials token")
+    warnings = validate_grants(
+        public=public, grants=grants, redirect_uris=uris, apis=machine_apis, served=served_apis
+    )
     warnings.extend(validate_redirect_uris((*uris, *post_logout_redirect_uris), public=public))
-    if not 0 <= refresh_grace_seconds <= MAX_GRACE_SECONDS:
-        raise RegistrationError(f"refresh grace must be 0 to {MAX_GRACE_SECONDS} seconds")
-    if id_token_alg not in algorithms:
-        raise RegistrationError(f"ID token algorithm {not_enabled(id_token_alg, algorithms)}")
+    validate_refresh_grace(refresh_grace_seconds)
+    validate_id_token_alg(id_token_alg, algorithms)
     scopes = None if allowed_scopes is None else frozenset(validate_scopes(allowed_scopes))
     origins = None if web_origins is None else validate_web_origins(web_origins)
     validate_refresh_lifetimes(refresh_sliding_lifetime, refresh_absolute_lifetime)
@@ -142,25 +130,52 @@ def update_client(
     origins_from_redirect_uris: bool = False,
     refresh_sliding_lifetime: int | None = None,
     refresh_absolute_lifetime: int | None = None,
+    grant_types: Iterable[GrantType] | None = None,
+    auth_method: AuthMethod | None = None,
+    allowed_scopes: Iterable[str] | None = None,
+    any_scope: bool = False,
+    apis: Iterable[str] | None = None,
+    resource_server_for: Iterable[str] | None = None,
+    id_token_alg: Algorithm | None = None,
+    refresh_grace_seconds: int | None = None,
+    algorithms: Collection[Algorithm] = tuple(Algorithm),
 ) -> Client:
     """The client with what an operator changes after registration: its name, its
     redirect and post-logout redirect URIs (each list replaced when given, checked as
     at registration), its web origins (replaced when given, or reset to its redirect
-    URIs' origins) and its refresh lifetimes (each replaced when given). What is not
-    given stays.
+    URIs' origins), its refresh lifetimes, its grant types, its secret method (pinned
+    once named; a client stays public or confidential), its allowed scopes (replaced,
+    or with `any_scope` lifted), its API access (`apis`, `resource_server_for`, each
+    replaced; whether the APIs exist is the store's to check), its ID token algorithm
+    (one of `algorithms`) and its refresh grace. What is not given stays; the result
+    must pass registration's checks as a whole.
 
     Raises:
-        RegistrationError: a bad name, redirect URI, web origin or refresh lifetime, no
-            redirect URI left for the code flow, or web origins both given and reset.
+        RegistrationError: a value registration refuses, a grant combination it
+            refuses, a public client given a secret method or the reverse, or web
+            origins or scopes both given and reset.
     """
     if name is not None:
         client = replace(client, name=validate_name(name))
     if redirect_uris is not None:
         uris = tuple(dict.fromkeys(redirect_uris))
-        if GrantType.AUTHORIZATION_CODE in client.grant_types and not uris:
-            raise RegistrationError("at least one redirect URI is needed for the code flow")
         validate_redirect_uris(uris, public=client.is_public)
         client = replace(client, redirect_uris=uris)
+    client = _with_access(
+        client,
+        grant_types=grant_types,
+        auth_method=auth_method,
+        allowed_scopes=allowed_scopes,
+        any_scope=any_scope,
+        apis=apis,
+        resource_server_for=resource_server_for,
+    )
+    if id_token_alg is not None:
+        validate_id_token_alg(id_token_alg, algorithms)
+        client = replace(client, id_token_alg=id_token_alg)
+    if refresh_grace_seconds is not None:
+        validate_refresh_grace(refresh_grace_seconds)
+        client = replace(client, refresh_grace_seconds=refresh_grace_seconds)
     if post_logout_redirect_uris is not None:
         logout_uris = tuple(dict.fromkeys(post_logout_redirect_uris))
         validate_redirect_uris(logout_uris, public=client.is_public)
@@ -185,6 +200,88 @@ def update_client(
         refresh_sliding_lifetime=sliding,
         refresh_absolute_lifetime=absolute,
     )
+
+
+def _with_access(
+    client: Client,
+    *,
+    grant_types: Iterable[GrantType] | None,
+    auth_method: AuthMethod | None,
+    allowed_scopes: Iterable[str] | None,
+    any_scope: bool,
+    apis: Iterable[str] | None,
+    resource_server_for: Iterable[str] | None,
+) -> Client:
+    """The client with its grants, secret method, scopes and API access changed, checked
+    together as at registration (update_client)."""
+    if auth_method is not None:
+        if client.is_public != (auth_method is AuthMethod.NONE):
+            raise RegistrationError(
+                "a client stays public or confidential: 'none' is a public client's method only"
+            )
+        client = replace(client, auth_method=auth_method, auth_method_pinned=True)
+    if allowed_scopes is not None and any_scope:
+        raise RegistrationError("give allowed scopes or allow any scope, not both")
+    if any_scope:
+        client = replace(client, allowed_scopes=None)
+    elif allowed_scopes is not None:
+        client = replace(client, allowed_scopes=frozenset(validate_scopes(allowed_scopes)))
+    if grant_types is not None:
+        client = replace(client, grant_types=frozenset(grant_types))
+    if apis is not None:
+        client = replace(client, apis=frozenset(apis))
+    if resource_server_for is not None:
+        client = replace(client, resource_server_for=frozenset(resource_server_for))
+    validate_grants(
+        public=client.is_public,
+        grants=client.grant_types,
+        redirect_uris=client.redirect_uris,
+        apis=client.apis,
+        served=client.resource_server_for,
+    )
+    return client
+
+
+def validate_grants(
+    *,
+    public: bool,
+    grants: Collection[GrantType],
+    redirect_uris: Collection[str],
+    apis: Collection[str],
+    served: Collection[str],
+) -> list[str]:
+    """Check that a client's grant types fit its kind, redirect URIs and API access; the
+    warnings for a person.
+
+    Raises:
+        RegistrationError: client_credentials or introspection for a public client, API
+            access without client_credentials, the code flow without a redirect URI.
+    """
+    if public and GrantType.CLIENT_CREDENTIALS in grants:
+        raise RegistrationError("client_credentials needs a confidential client")
+    if public and served:
+        raise RegistrationError("a resource server needs a secret to introspect: drop --public")
+    if apis and GrantType.CLIENT_CREDENTIALS not in grants:
+        raise RegistrationError(
+            "--api grants client_credentials tokens: add --grant-type client_credentials"
+        )
+    if GrantType.AUTHORIZATION_CODE in grants and not redirect_uris:
+        raise RegistrationError("at least one --redirect-uri is needed for the code flow")
+    if GrantType.CLIENT_CREDENTIALS in grants and not apis:
+        return ["without --api the client gets no client_credentials token"]
+    return []
+
+
+def validate_refresh_grace(seconds: int) -> None:
+    """Raises RegistrationError: a refresh grace outside 0 to MAX_GRACE_SECONDS."""
+    if not 0 <= seconds <= MAX_GRACE_SECONDS:
+        raise RegistrationError(f"refresh grace must be 0 to {MAX_GRACE_SECONDS} seconds")
+
+
+def validate_id_token_alg(alg: Algorithm, algorithms: Collection[Algorithm]) -> None:
+    """Raises RegistrationError: `alg` is not among the enabled `algorithms`."""
+    if alg not in algorithms:
+        raise RegistrationError(f"ID token algorithm {not_enabled(alg, algorithms)}")
 
 
 def validate_name(name: str) -> str:

@@ -97,6 +97,11 @@ class Database(ABC):
     async def close(self) -> None:
         """Release connections."""
 
+    def pool_usage(self) -> tuple[int, int] | None:
+        """(connections in use, idle connections) of a pool; None without one (SQLite
+        has one connection per process, never waited for)."""
+        return None
+
     @contextmanager
     def observe(self, observer: StatementObserver) -> Iterator[None]:
         """Call `observer` with the text of every statement this database's transactions

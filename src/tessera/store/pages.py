@@ -9,6 +9,6 @@ def after_created(after: tuple[int, str] | None) -> tuple[str, dict[str, object]
     if after is None:
         return "", {}
     return (
-        "WHERE created_at > :at OR (created_at = :at AND id > :after_id)",
+        "WHERE (created_at > :at OR (created_at = :at AND id > :after_id))",
         {"at": after[0], "after_id": after[1]},
     )

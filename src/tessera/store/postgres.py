@@ -120,6 +120,10 @@ class PostgresDatabase(Database):
         self._pool = pool
         self._connect_timeout = connect_timeout
 
+    def pool_usage(self) -> tuple[int, int] | None:
+        idle = self._pool.get_idle_size()
+        return self._pool.get_size() - idle, idle
+
     @classmethod
     async def connect(
         cls,

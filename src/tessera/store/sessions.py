@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from tessera.core.models import Session, Timestamp
 from tessera.store.engine import Connection, Row
 from tessera.store.methods import amr_column, parse_amr
@@ -53,3 +55,11 @@ class SQLSessionRepo:
         return await self._conn.execute(
             "DELETE FROM sessions WHERE user_id = :user_id", {"user_id": user_id}
         )
+
+    async def list_for_user(self, user_id: str, now: Timestamp) -> Sequence[Session]:
+        rows = await self._conn.fetch_all(
+            f"SELECT {_COLUMNS} FROM sessions WHERE user_id = :user_id AND expires_at > :now "
+            "ORDER BY created_at DESC, sid",
+            {"user_id": user_id, "now": now},
+        )
+        return [_session(row) for row in rows]

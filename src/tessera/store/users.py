@@ -62,8 +62,17 @@ class SQLUserRepo:
         rows = await self._conn.fetch_all(f"SELECT {_COLUMNS} FROM users ORDER BY created_at, id")
         return [_user(row) for row in rows]
 
-    async def page(self, after: tuple[int, str] | None, limit: int) -> Sequence[User]:
+    async def page(
+        self, after: tuple[int, str] | None, limit: int, *, search: str | None = None
+    ) -> Sequence[User]:
         where, params = _after(after)
+        if search is not None:
+            # A prefix compared with substr, not LIKE: the search text holds no pattern.
+            matches = (
+                "(substr(username, 1, :length) = :search OR substr(email, 1, :length) = :search)"
+            )
+            where = f"{where} AND {matches}" if where else f"WHERE {matches}"
+            params.update(search=search.lower(), length=len(search))
         rows = await self._conn.fetch_all(
             f"SELECT {_COLUMNS} FROM users {where} ORDER BY created_at, id LIMIT :limit",
             {**params, "limit": limit},

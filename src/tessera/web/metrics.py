@@ -32,6 +32,7 @@ from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     generate_latest,
     make_wsgi_app,
@@ -117,11 +118,22 @@ class Metrics:
             "Authorization codes presented again (what they issued was revoked).",
             registry=own,
         )
+        # Set after each request, summed over the node's live workers.
+        self.pool = Gauge(
+            "tessera_database_pool_connections",
+            "PostgreSQL pool connections by state (in_use, idle), summed over the node's "
+            "workers as each last answered a request.",
+            ["state"],
+            registry=own,
+            multiprocess_mode="livesum",
+        )
+        self._runtime: Runtime | None = None
 
     def watch(self, runtime: Runtime) -> None:
         """Count what this runtime's store commits, and report its key ring's keys."""
         runtime.store.audit_listeners.append(self.on_audit)
         self.key_ages.runtime = runtime
+        self._runtime = runtime
 
     def on_audit(self, event: Recorded) -> None:
         """Count one committed audit event (a `Store.audit_listeners` entry)."""
@@ -146,6 +158,10 @@ class Metrics:
             self.rate_limited.labels(route).inc()
         if database_failed:
             self.database_errors.inc()
+        usage = self._runtime.store.database.pool_usage() if self._runtime else None
+        if usage is not None:
+            self.pool.labels("in_use").set(usage[0])
+            self.pool.labels("idle").set(usage[1])
 
     def exposition(self) -> bytes:
         """The Prometheus text format of every metric this node has."""

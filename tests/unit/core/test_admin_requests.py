@@ -28,14 +28,16 @@ from tessera.core.admin.pages import (
     parse_page_request,
 )
 from tessera.core.admin.versions import verify_version, version_of
-from tessera.core.models import AuditQuery, AuthMethod, Client
+from tessera.core.models import AuditQuery, AuthMethod, Client, GrantType
 from tessera.core.registration import RegistrationError, update_client
+from tessera.crypto.keys import Algorithm
 
 CLIENT = Client(
     client_id="c1",
     name="shop",
     redirect_uris=("https://shop.test/cb",),
     secret_hash=b"\x01",
+    auth_method=AuthMethod.CLIENT_SECRET_BASIC,
 )
 
 
@@ -186,11 +188,39 @@ def test_an_update_replaces_the_name_and_the_redirect_uris_checked_as_at_registr
     ("changes", "message"),
     [
         ({"name": "  "}, "name must be"),
-        ({"redirect_uris": []}, "at least one redirect URI"),
+        ({"redirect_uris": []}, "at least one --redirect-uri"),
         ({"redirect_uris": ["not a uri"]}, "redirect"),
         ({"post_logout_redirect_uris": ["https://shop.test/#frag"]}, "fragment"),
+        ({"auth_method": AuthMethod.NONE}, "stays public or confidential"),
+        ({"apis": ["https://api.test"]}, "client_credentials"),
+        ({"allowed_scopes": ["a"], "any_scope": True}, "not both"),
+        ({"allowed_scopes": ["a b"]}, "scope token"),
+        ({"id_token_alg": Algorithm.ES256, "algorithms": (Algorithm.RS256,)}, "not enabled"),
+        ({"refresh_grace_seconds": 61}, "refresh grace"),
     ],
 )
 def test_an_update_refuses_what_registration_refuses(changes: dict[str, Any], message: str) -> None:
     with pytest.raises(RegistrationError, match=message):
         update_client(CLIENT, **changes)
+
+
+def test_an_update_changes_grants_access_scopes_and_algorithms_together() -> None:
+    machine = update_client(
+        CLIENT,
+        grant_types=[GrantType.CLIENT_CREDENTIALS],
+        apis=["https://api.test"],
+        resource_server_for=["https://api.test"],
+        allowed_scopes=["read:x", "read:x"],
+        auth_method=AuthMethod.CLIENT_SECRET_POST,
+        id_token_alg=Algorithm.ES256,
+        refresh_grace_seconds=10,
+    )
+    assert machine.grant_types == {GrantType.CLIENT_CREDENTIALS}
+    assert machine.apis == machine.resource_server_for == {"https://api.test"}
+    assert machine.allowed_scopes == frozenset({"read:x"})
+    assert (machine.auth_method, machine.auth_method_pinned) == (
+        AuthMethod.CLIENT_SECRET_POST,
+        True,
+    )
+    assert (machine.id_token_alg, machine.refresh_grace_seconds) == (Algorithm.ES256, 10)
+    assert update_client(machine, any_scope=True).allowed_scopes is None

@@ -1,4 +1,4 @@
-"""The admin API's APIs (resource servers): list, show, register and delete."""
+"""The admin API's APIs (resource servers): list, show, register, change and delete."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from tessera.core.admin.fields import (
 from tessera.core.admin.pages import Page, PageRequest, build_page, created_key
 from tessera.core.admin.versions import verify_version
 from tessera.core.api_deletion import ApiDeletionRepos, DeletedApi, delete_api
+from tessera.core.api_updates import ApiChange, update_api
 from tessera.core.audit_events import Event
 from tessera.core.models import Api, Timestamp
 from tessera.core.ports import Transactions
@@ -128,3 +129,55 @@ async def remove_api(
     if deleted is None:
         raise NotFoundError(f"no API {api_id!r}")
     return deleted
+
+
+UPDATE_FIELDS = {
+    "name": Field(Kind.STRING, nullable=True),
+    "scopes": Field(Kind.OBJECTS),
+    "access_token_lifetime": Field(Kind.INTEGER),
+    "signing_alg": Field(Kind.STRING),
+}
+
+
+def parse_api_change(body: Any) -> ApiChange:
+    """A PATCH of an API: `name` (null or empty: its identifier), `scopes` (the whole
+    list), `access_token_lifetime`, `signing_alg`; what is not given stays.
+
+    Raises:
+        InvalidFieldsError: unknown fields, wrong types, an unknown algorithm.
+    """
+    fields = parse_fields(body, UPDATE_FIELDS)
+    scopes = fields.get("scopes")
+    alg = fields.get("signing_alg")
+    return ApiChange(
+        name="" if "name" in fields and fields["name"] is None else fields.get("name"),
+        scopes=None if scopes is None else [_scope(value, i) for i, value in enumerate(scopes)],
+        access_token_lifetime=fields.get("access_token_lifetime"),
+        signing_alg=None if alg is None else parse_choice(alg, Algorithm, "/signing_alg"),
+    )
+
+
+async def change_api(
+    store: Transactions[ApiDeletionRepos],
+    api_id: str,
+    change: ApiChange,
+    *,
+    if_match: Collection[str] | None,
+    algorithms: Collection[Algorithm],
+    actor: str,
+    now: Timestamp,
+) -> Api:
+    """Apply an API change (core.api_updates) to the version read; the new terms hold
+    for the tokens issued next.
+
+    Raises:
+        NotFoundError: no such API.
+        StaleVersionError: the API is not at a version `if_match` names.
+        RegistrationError: a bad scope name, lifetime, or an algorithm not enabled.
+    """
+    async with store.transaction() as tx:
+        api = await _existing(tx, api_id)
+        verify_version(api, if_match)
+        return await update_api(
+            tx, api.identifier, change, algorithms=algorithms, actor=actor, now=now
+        )

@@ -9,16 +9,17 @@ from typing import Any, Protocol, TypeVar
 
 from tessera.core import accounts
 from tessera.core.accounts import AccountRepos, ProfileChange
-from tessera.core.admin.errors import NotFoundError
+from tessera.core.admin.errors import InvalidQueryError, NotFoundError
 from tessera.core.admin.fields import Field, Kind, parse_fields
 from tessera.core.admin.pages import Page, PageRequest, build_page, created_key
 from tessera.core.admin.versions import verify_version
 from tessera.core.audit_events import Event
-from tessera.core.models import Consent, Timestamp, User
+from tessera.core.models import Consent, Session, Timestamp, User
 from tessera.core.ports import AuditRepo, Transactions, UserRepo
 from tessera.core.registration import build_user
 
 T = TypeVar("T")
+MAX_SEARCH_LENGTH = 320
 CREATE_FIELDS = {
     "username": Field(Kind.STRING, required=True),
     "password": Field(Kind.STRING, required=True),
@@ -35,15 +36,21 @@ class UserAdminRepos(Protocol):
     def audit(self) -> AuditRepo: ...
 
 
-async def list_users(store: Transactions[UserAdminRepos], request: PageRequest) -> Page[User]:
-    """One page of users, oldest first.
+async def list_users(
+    store: Transactions[UserAdminRepos], request: PageRequest, *, search: str | None = None
+) -> Page[User]:
+    """One page of users, oldest first; with `search`, those whose username or email
+    starts with it (a cursor holds for the same search only).
 
     Raises:
-        InvalidQueryError: the cursor is of another list.
+        InvalidQueryError: the cursor is of another list, or the search is empty or
+            longer than MAX_SEARCH_LENGTH.
     """
     after = created_key(request)
+    if search is not None and not 1 <= len(search) <= MAX_SEARCH_LENGTH:
+        raise InvalidQueryError(f"search must be 1 to {MAX_SEARCH_LENGTH} characters")
     async with store.read_transaction() as tx:
-        rows = await tx.users.page(after, request.limit + 1)
+        rows = await tx.users.page(after, request.limit + 1, search=search)
     return build_page(rows, request, lambda user: (user.created_at, user.id))
 
 
@@ -175,3 +182,12 @@ async def list_user_consents(store: Transactions[AccountRepos], user_id: str) ->
     async with store.read_transaction() as tx:
         await _existing(tx, user_id)
         return await accounts.list_consents(tx, user_id)
+
+
+async def list_user_sessions(
+    store: Transactions[AccountRepos], user_id: str, now: Timestamp
+) -> Sequence[Session]:
+    """Raises NotFoundError: no such user."""
+    async with store.read_transaction() as tx:
+        await _existing(tx, user_id)
+        return await accounts.list_sessions(tx, user_id, now)

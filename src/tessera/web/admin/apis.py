@@ -68,3 +68,19 @@ async def delete_api(request: Request, caller: AdminCaller) -> Response:
         now=rt.now(),
     )
     return Response(status_code=204)
+
+
+@admin_endpoint(changes=True)
+async def update_api(request: Request, caller: AdminCaller) -> Response:
+    rt = runtime(request)
+    change = apis.parse_api_change(await read_json(request))
+    api = await apis.change_api(
+        rt.store,
+        request.path_params["id"],
+        change,
+        if_match=if_match(request),
+        algorithms=rt.settings.enabled_algorithms,
+        actor=caller.actor,
+        now=rt.now(),
+    )
+    return answer(api_view(api), etag_of=api)

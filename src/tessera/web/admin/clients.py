@@ -83,6 +83,7 @@ async def update_client(request: Request, caller: AdminCaller) -> Response:
         if_match=if_match(request),
         actor=caller.actor,
         now=rt.now(),
+        algorithms=rt.settings.enabled_algorithms,
     )
     return answer(client_view(client), etag_of=client)
 
@@ -98,3 +99,19 @@ async def delete_client(request: Request, caller: AdminCaller) -> Response:
         now=rt.now(),
     )
     return Response(status_code=204)
+
+
+@admin_endpoint(changes=True)
+async def rotate_secret(request: Request, caller: AdminCaller) -> Response:
+    """The client with its new secret, answered this once."""
+    rt = runtime(request)
+    rotated = await clients.rotate_client_secret(
+        rt.store,
+        request.path_params["id"],
+        await read_json(request),
+        if_match=if_match(request),
+        actor=caller.actor,
+        now=rt.now(),
+    )
+    body = {**client_view(rotated.client), "client_secret": rotated.secret}
+    return answer(body, etag_of=rotated.client)

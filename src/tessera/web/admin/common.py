@@ -27,7 +27,7 @@ from tessera.core.errors import OAuthError
 from tessera.core.key_rotation import KeyRotationError
 from tessera.core.registration import RegistrationError
 from tessera.core.signing_algorithms import AlgorithmNotEnabledError
-from tessera.store.errors import DuplicateError, StoreUnavailableError, UnknownAPIError
+from tessera.store.errors import DuplicateError, UnknownAPIError
 from tessera.web.admin.problems import problem
 from tessera.web.forms import query_pairs
 from tessera.web.responses import NO_STORE
@@ -48,7 +48,6 @@ STATUS: Sequence[tuple[type[Exception], int]] = (
     (BadBodyError, 400),
     (InvalidQueryError, 400),
     (NotFoundError, 404),
-    (DuplicateError, 409),
     (KeyRotationError, 409),
     (StaleVersionError, 412),
     (RegistrationError, 422),
@@ -56,9 +55,9 @@ STATUS: Sequence[tuple[type[Exception], int]] = (
 )
 
 
-def render_refusal(request: Request, exc: Exception, scope: str) -> Response:
-    """The problem for an exception an admin operation raised; re-raises any other."""
-    log.info("%s %s refused: %s", request.method, request.url.path, exc)
+def render_refusal(exc: Exception, scope: str) -> Response | None:
+    """The problem for an exception an admin operation raised; None for any other (the
+    edge middleware answers those: a 503 or a 500 with the request id)."""
     if isinstance(exc, OAuthError):
         challenge = {"WWW-Authenticate": exc.bearer_challenge(scope), **exc.headers()}
         return problem(exc.status_code, exc.description, headers=challenge)
@@ -71,7 +70,7 @@ def render_refusal(request: Request, exc: Exception, scope: str) -> Response:
     for kind, status in STATUS:
         if isinstance(exc, kind):
             return problem(status, str(exc))
-    raise exc
+    return None
 
 
 def admin_endpoint(
@@ -95,10 +94,12 @@ def admin_endpoint(
                     changes=changes,
                 )
                 return await handler(request, caller)
-            except StoreUnavailableError:
-                raise
-            except Exception as exc:  # render_refusal re-raises what it does not know.
-                return render_refusal(request, exc, scope)
+            except Exception as exc:
+                refusal = render_refusal(exc, scope)
+                if refusal is None:
+                    raise
+                log.info("%s %s refused: %s", request.method, request.url.path, exc)
+                return refusal
 
         return endpoint
 

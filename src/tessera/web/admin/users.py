@@ -12,13 +12,14 @@ from tessera.core import accounts
 from tessera.core.accounts import SignedOut
 from tessera.core.admin import users
 from tessera.core.admin.access import AdminCaller
-from tessera.core.models import Consent, User
+from tessera.core.models import Consent, Session, User
 from tessera.web.admin.common import (
     admin_endpoint,
     answer,
     if_match,
     page_answer,
     page_request,
+    query,
     read_json,
 )
 from tessera.web.runtime import runtime
@@ -51,7 +52,8 @@ def consent_view(consent: Consent) -> dict[str, Any]:
 
 @admin_endpoint(changes=False)
 async def list_users(request: Request, caller: AdminCaller) -> Response:
-    page = await users.list_users(runtime(request).store, page_request(request))
+    search = query(request).get("search")
+    page = await users.list_users(runtime(request).store, page_request(request), search=search)
     return page_answer(page, user_view)
 
 
@@ -135,6 +137,22 @@ async def sign_out_user(request: Request, caller: AdminCaller) -> Response:
 async def delete_user(request: Request, caller: AdminCaller) -> Response:
     await _operate(request, caller, accounts.delete_user)
     return Response(status_code=204)
+
+
+def session_view(session: Session) -> dict[str, Any]:
+    return {
+        "sid": session.sid,
+        "auth_time": session.auth_time,
+        "created_at": session.created_at,
+        "expires_at": session.expires_at,
+    }
+
+
+@admin_endpoint(changes=False)
+async def list_sessions(request: Request, caller: AdminCaller) -> Response:
+    rt = runtime(request)
+    sessions = await users.list_user_sessions(rt.store, request.path_params["id"], rt.now())
+    return answer({"items": [session_view(s) for s in sessions], "next_cursor": None})
 
 
 @admin_endpoint(changes=False)
