@@ -292,6 +292,7 @@ async def test_a_users_day_two_operations_are_audited_with_the_admin_client(
                 "auth_time": session.auth_time,
                 "created_at": session.created_at,
                 "expires_at": session.expires_at,
+                "amr": ["pwd"],
             }
         ],
         "next_cursor": None,

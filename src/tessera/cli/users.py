@@ -260,10 +260,11 @@ def sessions(user: str = USER_ARGUMENT, as_json: bool = JSON_OPTION) -> None:
             "auth_time": iso_time(s.auth_time),
             "created_at": iso_time(s.created_at),
             "expires_at": iso_time(s.expires_at),
+            "amr": [method.value for method in s.amr],
         }
         for s in found
     ]
     if as_json:
         print_json(views)
     else:
-        print_table(views, ["sid", "auth_time", "expires_at"])
+        print_table(views, ["sid", "auth_time", "expires_at", "amr"])

@@ -145,6 +145,7 @@ def session_view(session: Session) -> dict[str, Any]:
         "auth_time": session.auth_time,
         "created_at": session.created_at,
         "expires_at": session.expires_at,
+        "amr": [method.value for method in session.amr],
     }
 
 
