@@ -1,6 +1,6 @@
 """Serve the single-page app example and the sample API it calls, each on its own origin.
 
-    python examples/spa/serve.py --issuer http://localhost:8000 --client-id ID
+    python examples/spa/serve.py --issuer http://localhost:8000 --client-id=ID
 
 The app (static/, plus oidc-client-ts from node_modules after `npm ci`) is served on
 --port; the sample API (tessera.demo.api, protected by tessera.resource) on --api-port,
@@ -98,7 +98,11 @@ async def serve(args: argparse.Namespace) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--issuer", required=True, help="tessera's TESSERA_ISSUER")
-    parser.add_argument("--client-id", required=True, help="the public client registered for it")
+    parser.add_argument(
+        "--client-id",
+        required=True,
+        help="the public client registered for it; write --client-id=ID, as an id may start with -",
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=5173, help="the app's port")
     parser.add_argument("--api-port", type=int, default=5174, help="the sample API's port")

@@ -50,7 +50,7 @@ def start_site(
     with log.open("ab") as output:
         process = subprocess.Popen(
             [sys.executable, str(EXAMPLE / "serve.py"), "--issuer", server.issuer,
-             "--client-id", client_id, "--port", str(port), "--api-port", str(api_port),
+             f"--client-id={client_id}", "--port", str(port), "--api-port", str(api_port),
              "--audience", audience],
             stdout=output,
             stderr=subprocess.STDOUT,
