@@ -13,6 +13,7 @@ from tessera.core.accounts import SignedOut
 from tessera.core.admin import users
 from tessera.core.admin.access import AdminCaller
 from tessera.core.models import Consent, Session, User
+from tessera.core.scopes import format_scope
 from tessera.web.admin.common import (
     admin_endpoint,
     answer,
@@ -45,7 +46,7 @@ def consent_view(consent: Consent) -> dict[str, Any]:
     return {
         "client_id": consent.client_id,
         "audience": consent.audience or None,
-        "scope": " ".join(sorted(consent.scope)),
+        "scope": format_scope(consent.scope),
         "updated_at": consent.updated_at,
     }
 

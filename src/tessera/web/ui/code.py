@@ -16,7 +16,7 @@ from tessera.web.cookies import SESSION, read_cookie
 from tessera.web.forms import client_ip
 from tessera.web.pages import read_page_form, render_form_page
 from tessera.web.runtime import runtime
-from tessera.web.ui.signing import WRONG_CODE, signed_in, throttled
+from tessera.web.ui.signing import code_message, signed_in
 
 
 async def submit_code(request: Request) -> Response:
@@ -45,9 +45,7 @@ async def submit_code(request: Request) -> Response:
 def code_form(request: Request, form: CodeForm) -> Response:
     """The second factor's form: one message for a wrong, replayed or spent code, and a
     429 with Retry-After while the throttle holds, as the login form does."""
-    message, status = (WRONG_CODE, 401) if form.failed else (None, 200)
-    if form.retry_after:
-        message, status = throttled(message, form.retry_after), 429
+    message, status = code_message(form.failed, form.retry_after)
     pending = form.pending
     return render_form_page(
         request,

@@ -21,7 +21,7 @@ from tessera.web.cookies import SESSION, read_cookie
 from tessera.web.forms import client_ip
 from tessera.web.pages import read_page_form, render_form_page
 from tessera.web.runtime import runtime
-from tessera.web.ui.signing import WRONG_CODE, signed_in, throttled
+from tessera.web.ui.signing import code_message, signed_in
 
 
 async def _step(request: Request) -> EnrolmentStep:
@@ -76,9 +76,7 @@ def qr_svg(uri: str) -> str:
 
 def enrolment_form(request: Request, form: EnrolForm) -> Response:
     """The enrolment page, with the same secret after a wrong or throttled code."""
-    message, status = (WRONG_CODE, 401) if form.failed else (None, 200)
-    if form.retry_after:
-        message, status = throttled(message, form.retry_after), 429
+    message, status = code_message(form.failed, form.retry_after)
     pending = form.pending
     return render_form_page(
         request,

@@ -22,6 +22,15 @@ def signed_in(request: Request, answer: SignedIn) -> Response:
     return response
 
 
+def code_message(failed: bool, retry_after: int) -> tuple[str | None, int]:
+    """A code form's message and status: one message for a wrong, replayed or spent
+    code (401), and the wait while the throttle holds (429)."""
+    message, status = (WRONG_CODE, 401) if failed else (None, 200)
+    if retry_after:
+        return throttled(message, retry_after), 429
+    return message, status
+
+
 def throttled(message: str | None, retry_after: int) -> str:
     """A code form's message while the throttle holds, after the failure's if any."""
     wait = f"Too many failed attempts. Try again in {describe_wait(retry_after)}."
