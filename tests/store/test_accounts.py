@@ -275,3 +275,19 @@ async def test_a_throttle_key_pattern_never_holds_a_wildcard(store: Store) -> No
     async with store.transaction() as tx:
         with pytest.raises(ValueError, match="wildcard"):
             await tx.throttles.reset_matching("login-name:", "%")
+
+
+async def test_a_lease_taken_elsewhere_between_read_and_take_refuses_unchecked(
+    store: Store,
+) -> None:
+    """The lease is free when read but another node takes it first: the attempt waits."""
+    async with store.transaction() as tx:
+        real = tx.throttles.lease
+
+        async def taken(key: str, now: int, until: int) -> bool:
+            await real(key, now, until)
+            return False
+
+        tx.throttles.lease = taken  # type: ignore[method-assign]
+        attempt = await begin_attempt(tx, "alice", client_ip="192.0.2.9", client_id="app", now=NOW)
+    assert attempt.checking_elsewhere and attempt.retry_after > 0 and attempt.charges == ()
